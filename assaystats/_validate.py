@@ -1,0 +1,107 @@
+"""Checks on tables and arguments. Every failure raises AssayDataError naming file, column and rows.
+
+Row numbers in messages are 1-based data rows as a spreadsheet user counts them *below the header*
+(row 1 is the first data row), i.e. ``index + 1`` for a freshly read table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import AssayDataError
+
+__all__ = [
+    "check_columns",
+    "check_numeric",
+    "check_no_missing",
+    "check_nonnegative",
+    "row_list",
+    "check_choice",
+]
+
+_MAX_SHOWN = 3
+
+
+def row_list(positions: Sequence[int], values: Sequence | None = None) -> str:
+    """'rows 4, 9, 12' (1-based) with the first few offending values."""
+    positions = list(positions)
+    shown = positions[:_MAX_SHOWN]
+    more = f" and {len(positions) - len(shown)} more" if len(positions) > len(shown) else ""
+    word = "row" if len(positions) == 1 else "rows"
+    if values is None:
+        return f"{word} {', '.join(str(p + 1) for p in shown)}{more}"
+    vals = list(values)[:_MAX_SHOWN]
+    pairs = ", ".join(f"{p + 1}: {_show(v)}" for p, v in zip(shown, vals))
+    return f"{word} {pairs}{more}"
+
+
+def _show(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "empty"
+    s = str(v)
+    if len(s) > 30:
+        s = s[:27] + "..."
+    return repr(s)
+
+
+def check_columns(df: pd.DataFrame, columns: Iterable[str | None], *, file: str | None = None) -> None:
+    """Every named column exists (None entries are skipped)."""
+    cols = [c for c in columns if c is not None]
+    present = [str(c) for c in df.columns]
+    for c in cols:
+        if c not in df.columns:
+            near = [p for p in present if p.lower() == str(c).lower()]
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            shown = ", ".join(repr(p) for p in present[:12]) + (" ..." if len(present) > 12 else "")
+            raise AssayDataError(f"column {c!r} not found{hint}; the table has columns {shown}",
+                                 file=file, column=str(c))
+
+
+def check_numeric(df: pd.DataFrame, column: str, *, file: str | None = None,
+                  allow_missing: bool = False) -> np.ndarray:
+    """Return the column as float; non-numeric entries (and missing ones unless allowed) are an error."""
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    raw_missing = raw.isna().to_numpy() | raw.astype(str).str.strip().isin(["", "nan", "NaN", "NA"]).to_numpy()
+    bad = np.flatnonzero(np.isnan(values) & ~raw_missing)
+    if bad.size:
+        raise AssayDataError(
+            f"column {column!r} has {bad.size} non-numeric value{'s' if bad.size > 1 else ''} "
+            f"({row_list(bad, raw.iloc[bad].tolist())}); expected numbers",
+            file=file, column=column, rows=(bad + 1).tolist())
+    inf = np.flatnonzero(np.isinf(values))
+    if inf.size:
+        raise AssayDataError(
+            f"column {column!r} has infinite values ({row_list(inf)}); expected finite numbers",
+            file=file, column=column, rows=(inf + 1).tolist())
+    if not allow_missing:
+        check_no_missing(values, column, file=file)
+    return values
+
+
+def check_no_missing(values: np.ndarray, column: str, *, file: str | None = None, what: str = "value") -> None:
+    miss = np.flatnonzero(pd.isna(values))
+    if miss.size:
+        raise AssayDataError(
+            f"column {column!r} has {miss.size} missing {what}{'s' if miss.size > 1 else ''} "
+            f"({row_list(miss)}); remove those rows or fill them in",
+            file=file, column=column, rows=(miss + 1).tolist())
+
+
+def check_nonnegative(values: np.ndarray, column: str, *, file: str | None = None) -> None:
+    neg = np.flatnonzero(values < 0)
+    if neg.size:
+        raise AssayDataError(
+            f"column {column!r} has {neg.size} negative value{'s' if neg.size > 1 else ''} "
+            f"({row_list(neg, values[neg].tolist())}); doses must be >= 0 (0 = vehicle). "
+            "If the column holds log doses, convert them back to concentrations",
+            file=file, column=column, rows=(neg + 1).tolist())
+
+
+def check_choice(name: str, value, choices: Iterable) -> None:
+    choices = list(choices)
+    if value not in choices:
+        raise AssayDataError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
