@@ -1,0 +1,20 @@
+"""Dose-response curves: fits, IC50s and effective doses, comparisons between groups.
+
+>>> import assaystats
+>>> df = assaystats.datasets.load("sorafenib_ic50")
+>>> res = assaystats.doseresponse.fit(df, dose="dose_uM", response="viability", group="line",
+...                                   replicate="experiment", reference="Huh7-P")   # doctest: +SKIP
+>>> res.fits; res.comparisons; res.plot()                                              # doctest: +SKIP
+
+See ``docs/doseresponse.md`` for the models, the table schemas and the conventions (Hill sign, intervals).
+"""
+
+from ._api import fit
+from ._fit import DoseResponseCurve, fit_curve
+from ._models import MODELS
+from ._plot import plot_curves, plot_replicate_ic50, plot_residuals
+from ._result import DoseResponseResult
+from ._select import compare_models
+
+__all__ = ["fit", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult", "MODELS",
+           "plot_curves", "plot_residuals", "plot_replicate_ic50"]

@@ -78,7 +78,7 @@ def auc_log10(curve: DoseResponseCurve) -> float:
     lo, hi = curve.tested_range
     if not (np.isfinite(lo) and hi > lo):
         return np.nan
-    val, _ = integrate.quad(lambda t: float(curve.predict(10.0 ** t)), np.log10(lo), np.log10(hi),
+    val, _ = integrate.quad(lambda t: float(curve.predict([10.0 ** t])[0]), np.log10(lo), np.log10(hi),
                             epsabs=1e-12, epsrel=1e-10, limit=200)
     return float(val)
 

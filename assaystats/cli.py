@@ -1,0 +1,259 @@
+"""The ``assaystats`` command. ``main(argv)`` is importable and testable; it returns the exit code.
+
+Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback, no output folder left
+behind); 1 an unexpected internal error (one line; ``--debug`` shows the traceback).
+
+Heavy libraries are imported inside the sub-command handlers so that ``assaystats --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ._version import __version__
+from .errors import AssayDataError, OutputExistsError
+
+PROG = "assaystats"
+
+DOSERESPONSE_EXAMPLE = """\
+examples:
+  assaystats doseresponse example:sorafenib_ic50 --dose dose_uM --response viability \\
+      --group line --replicate experiment --reference Huh7-P --dose-unit uM --out ic50_report
+  assaystats doseresponse plate.csv --dose conc --response signal --group drug \\
+      --normalize vehicle --fix top=100,bottom=0 --out results --force
+
+INPUT is a CSV/TSV/Excel file with one row per well, or example:NAME for a bundled data set
+(see 'assaystats datasets'). Writes OUT/report.html, OUT/tables/{fits,parameters,effective_doses,
+comparisons}.csv (+ replicate_fits, replicate_comparisons with --replicate), OUT/figures/*.png|svg and
+OUT/provenance.json. The Hill slope is negative on a falling curve (Prism's sign; drc's b = -hill).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Statistics of cancer-biology bench assays: dose-response, group "
+                "comparisons, survival; numbers equal to R's, one self-contained report.",
+                epilog="Run 'assaystats SUBCOMMAND --help' for the options and an example of each.")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=_Parser)
+
+    d = sub.add_parser("doseresponse", help="fit dose-response curves, IC50s and compare groups",
+                       description="Fit dose-response curves per group (drc LL.4 by default), report IC50s, "
+                       "effective doses, IC50 ratios with delta and Fieller intervals and the F test of a shared "
+                       "log IC50; with --replicate, also compare per-experiment IC50s.",
+                       epilog=DOSERESPONSE_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("input", metavar="INPUT", help="table file (CSV/TSV/Excel) or example:NAME")
+    _common_out(d)
+    d.add_argument("--dose", default="dose", help="dose column, concentrations >= 0 (default: dose)")
+    d.add_argument("--response", default="response", help="response column (default: response)")
+    d.add_argument("--group", help="column naming each curve (cell line, treatment)")
+    d.add_argument("--replicate", help="column naming the independent experiment (biological replicate)")
+    d.add_argument("--model", default="ll4", choices=["ll4", "ll3", "ll5", "w1", "w2"],
+                   help="ll4 (default; drc LL.4, Prism variable slope), ll3 (bottom 0), ll5, w1, w2")
+    d.add_argument("--reference", help="group the others are compared with (default: first in the file)")
+    d.add_argument("--compare", default="reference", choices=["reference", "pairwise", "none"],
+                   help="comparisons: each group vs the reference (default), all pairs, or none")
+    d.add_argument("--p-adjust", default="holm",
+                   choices=["holm", "bonferroni", "sidak", "holm-sidak", "fdr_bh", "none"],
+                   help="multiplicity correction across comparisons (default: holm)")
+    d.add_argument("--ed", default="10,50,90", help="effective-dose levels in percent (default: 10,50,90)")
+    d.add_argument("--cov", default="jtj", choices=["jtj", "hessian"],
+                   help="covariance: jtj (Prism, R nls; default) or hessian (drc)")
+    d.add_argument("--interval", default="delta", choices=["delta", "profile"],
+                   help="confidence intervals: delta method (default) or profile likelihood")
+    d.add_argument("--ci-scale", default="log", choices=["log", "linear"],
+                   help="delta intervals of doses on the log scale (default, Prism) or linear (drc)")
+    d.add_argument("--ci-level", type=float, default=0.95, help="confidence level (default: 0.95)")
+    d.add_argument("--fix", default="", help="fixed parameters, e.g. top=100,bottom=0 (hill, bottom, top, e, f)")
+    d.add_argument("--share", default="", help="parameters shared by all groups in a global fit, e.g. hill")
+    d.add_argument("--normalize", choices=["vehicle"],
+                   help="express responses as %% of the vehicle (dose 0) mean of each curve and replicate")
+    d.add_argument("--blank", type=float, help="background signal subtracted before normalising")
+    d.add_argument("--abs-response", type=float,
+                   help="response level of the absolute IC50 (default: 50 if normalised, else half the "
+                   "fitted vehicle plateau)")
+    d.add_argument("--dose-unit", default="", help="unit shown in the report, e.g. uM")
+    d.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    d.set_defaults(handler=_run_doseresponse)
+
+    ds = sub.add_parser("datasets", help="list the bundled example data sets",
+                        description="List the bundled example data sets (use them as INPUT with example:NAME).",
+                        epilog="example:\n  assaystats datasets\n  assaystats datasets --describe ryegrass",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ds.add_argument("--describe", metavar="NAME", help="print the provenance note of one data set")
+    ds.set_defaults(handler=_run_datasets)
+    return p
+
+
+def _common_out(parser):
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist unless --force)")
+    parser.add_argument("--force", action="store_true", help="replace an existing output folder")
+    parser.add_argument("--title", default=None, help="report title")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except (AssayDataError, OutputExistsError) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print(f"{PROG}: interrupted; no output written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback unless asked
+        if getattr(args, "debug", False):
+            raise
+        print(f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} (no output written; rerun with "
+              "--debug for a traceback and please report it)", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+def _resolve_input(spec: str) -> str:
+    if spec.startswith("example:"):
+        from .datasets import path
+
+        return str(path(spec.split(":", 1)[1]))
+    return spec
+
+
+def _parse_levels(text: str) -> list[float]:
+    out = []
+    for part in [t for t in text.replace(";", ",").split(",") if t.strip()]:
+        try:
+            out.append(float(part))
+        except ValueError:
+            raise AssayDataError(f"--ed expects numbers separated by commas, e.g. 10,50,90; got {text!r}") from None
+    if not out:
+        raise AssayDataError("--ed needs at least one level")
+    return out
+
+
+def _parse_fix(text: str) -> dict[str, float]:
+    out = {}
+    for part in [t for t in text.split(",") if t.strip()]:
+        if "=" not in part:
+            raise AssayDataError(f"--fix expects NAME=VALUE pairs, e.g. top=100,bottom=0; got {part!r}")
+        k, v = part.split("=", 1)
+        try:
+            out[k.strip().lower()] = float(v)
+        except ValueError:
+            raise AssayDataError(f"--fix value for {k.strip()!r} is not a number: {v!r}") from None
+    return out
+
+
+def _write_outputs(tmp, results, *, input_path, args, parameters):
+    """Tables, figures (PNG+SVG), report and provenance into the temporary folder."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from .io import sha256, write_json
+    from .report import build_report, figure_to_png_bytes
+
+    (tmp / "tables").mkdir()
+    (tmp / "figures").mkdir()
+    for res in results:
+        for name, df in res.tables().items():
+            if df is not None:
+                df.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+    pngs = {}
+    for res in results:
+        for name, make in res.figures().items():
+            fig = make()
+            pngs[name] = figure_to_png_bytes(fig)
+            (tmp / "figures" / f"{name}.png").write_bytes(pngs[name])
+            fig.savefig(tmp / "figures" / f"{name}.svg")
+            plt.close(fig)
+    import pandas as pd  # noqa: F401  (already loaded by the analysis)
+
+    digest = sha256(input_path)
+    n_rows = results[0].meta.get("n")
+    title = args.title or f"assaystats {args.command}: {input_path.split('/')[-1]}"
+    build_report(results, tmp / "report.html", title=title,
+                 inputs=[{"name": args.input, "rows": n_rows, "sha256": digest}], figures=pngs,
+                 parameters=parameters)
+    from ._result import versions
+
+    write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
+                "input_sha256": digest, "parameters": parameters, "versions": versions(),
+                "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "meta": [r.to_dict()["meta"] for r in results]}, tmp / "provenance.json")
+
+
+def _check_out_free(args):
+    from pathlib import Path
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise OutputExistsError(f"output folder {args.out!r} exists; use --force to replace it")
+
+
+# -- sub-commands -------------------------------------------------------------------------------------
+
+def _run_doseresponse(args) -> int:
+    import warnings
+
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    ed = _parse_levels(args.ed)
+    fixed = _parse_fix(args.fix)
+    share = [s.strip() for s in args.share.split(",") if s.strip()]
+
+    from .doseresponse import fit
+    from .errors import FitWarning
+    from .io import output_dir, read_table
+
+    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
+    data.attrs["source"] = args.input
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        res = fit(data, dose=args.dose, response=args.response, group=args.group, replicate=args.replicate,
+                  model=args.model, fixed=fixed, reference=args.reference, ed=ed, cov=args.cov,
+                  interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
+                  normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
+                  compare=args.compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
+                  source=args.input)
+    for w in caught:
+        if issubclass(w.category, FitWarning):
+            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
+    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
+    with output_dir(args.out, force=args.force) as tmp:
+        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
+    return 0
+
+
+def _run_datasets(args) -> int:
+    from .datasets import describe, list_datasets
+
+    if args.describe:
+        print(describe(args.describe))
+        return 0
+    table = list_datasets()
+    for r in table.itertuples(index=False):
+        print(f"{r.name:16s} {r.kind:9s} {r.description}")
+    print("\nUse as INPUT with example:NAME, e.g. assaystats doseresponse example:sorafenib_ic50 ...")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
