@@ -5,7 +5,7 @@ Tolerances (relative unless stated):
 - against nls estimates, SEs, RSS, logLik, AIC: 1e-6 (nls ran to tol 1e-9; we converge to ~1e-10)
 - against drc estimates and SEs: 2e-5 (drc's optim stops ~3e-6 short of the optimum and its Hessian is a
   finite difference with step 1e-3)
-- against drc for w1/w2: 2e-4, for ll5 1e-3 (f is weakly identified); drc's optimiser stops short there (its RSS is larger than ours and
+- against drc for w1/w2: 2e-4, for ll5 5e-3 (f is weakly identified and drc stops 4e-4 short in b, which moves its Hessian SEs by 3e-3); drc's optimiser stops short there (its RSS is larger than ours and
   nls's, and nls agrees with us to 1e-6), so the digits beyond 1e-4 are drc's stopping point, not the model
 - profile limits: within 2e-3 of the interval's width (R spline-interpolates tau between profile points;
   we root-find exactly)
@@ -24,7 +24,7 @@ from ._ref import data, ref
 NLS = 1e-6
 DRC = 2e-5
 PROFILE = 2e-3
-DRC_LOOSE = {"ryegrass_LL4": DRC, "ryegrass_LL3": DRC, "ryegrass_LL5": 1e-3, "ryegrass_W1_4": 2e-4,
+DRC_LOOSE = {"ryegrass_LL4": DRC, "ryegrass_LL3": DRC, "ryegrass_LL5": 5e-3, "ryegrass_W1_4": 2e-4,
              "ryegrass_W2_4": 2e-4}
 
 
@@ -97,8 +97,9 @@ def test_effective_doses_match_drc_delta(ryegrass, model, case):
         lo, hi = interval(est, se, tq, "linear")
         assert est == pytest.approx(ref(f"{case}_drc", "ed_estimate", p), rel=tol)
         assert se == pytest.approx(ref(f"{case}_drc", "ed_se", p), rel=tol)
-        assert lo == pytest.approx(ref(f"{case}_drc", "ed_lower", p), rel=tol)
-        assert hi == pytest.approx(ref(f"{case}_drc", "ed_upper", p), rel=tol)
+        width = ref(f"{case}_drc", "ed_upper", p) - ref(f"{case}_drc", "ed_lower", p)
+        assert lo == pytest.approx(ref(f"{case}_drc", "ed_lower", p), rel=tol, abs=tol * width)
+        assert hi == pytest.approx(ref(f"{case}_drc", "ed_upper", p), rel=tol, abs=tol * width)
     assert ed_relative(curve, 10)[0] < ed_relative(curve, 50)[0] < ed_relative(curve, 90)[0]
 
 
