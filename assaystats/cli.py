@@ -20,7 +20,8 @@ PROG = "assaystats"
 DOSERESPONSE_EXAMPLE = """\
 examples:
   assaystats doseresponse example:sorafenib_ic50 --dose dose_uM --response viability \\
-      --group line --replicate experiment --reference Huh7-P --dose-unit uM --out ic50_report
+      --group line --replicate experiment --pairs Huh7-R:Huh7-P,Hep3B-R:Hep3B-P --dose-unit uM \\
+      --out ic50_report
   assaystats doseresponse plate.csv --dose conc --response signal --group drug \\
       --normalize vehicle --fix top=100,bottom=0 --out results --force
 
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--reference", help="group the others are compared with (default: first in the file)")
     d.add_argument("--compare", default="reference", choices=["reference", "pairwise", "none"],
                    help="comparisons: each group vs the reference (default), all pairs, or none")
+    d.add_argument("--pairs", default="",
+                   help="explicit comparisons GROUP:REFERENCE separated by commas, e.g. "
+                   "Huh7-R:Huh7-P,Hep3B-R:Hep3B-P (overrides --compare)")
     d.add_argument("--p-adjust", default="holm",
                    choices=["holm", "bonferroni", "sidak", "holm-sidak", "fdr_bh", "none"],
                    help="multiplicity correction across comparisons (default: holm)")
@@ -217,6 +221,14 @@ def _run_doseresponse(args) -> int:
     ed = _parse_levels(args.ed)
     fixed = _parse_fix(args.fix)
     share = [s.strip() for s in args.share.split(",") if s.strip()]
+    compare = args.compare
+    if args.pairs.strip():
+        compare = []
+        for part in [t for t in args.pairs.split(",") if t.strip()]:
+            if part.count(":") != 1:
+                raise AssayDataError(f"--pairs expects GROUP:REFERENCE items, e.g. Huh7-R:Huh7-P; got {part!r}")
+            a, b = part.split(":")
+            compare.append((a.strip(), b.strip()))
 
     from .doseresponse import fit
     from .errors import FitWarning
@@ -230,7 +242,7 @@ def _run_doseresponse(args) -> int:
                   model=args.model, fixed=fixed, reference=args.reference, ed=ed, cov=args.cov,
                   interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
                   normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
-                  compare=args.compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
+                  compare=compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
                   source=args.input)
     for w in caught:
         if issubclass(w.category, FitWarning):

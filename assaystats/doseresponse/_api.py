@@ -85,7 +85,8 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     normalize : None or 'vehicle' (100 * (y - blank) / (vehicle mean - blank), per group and replicate).
     abs_response : response level of the absolute IC50; default 50 when normalised, else half the fitted
         vehicle plateau.
-    compare : 'reference' (each group against ``reference``), 'pairwise' or 'none'.
+    compare : 'reference' (each group against ``reference``), 'pairwise', 'none', or an explicit list of
+        (group, reference) pairs such as ``[("Huh7-R", "Huh7-P"), ("Hep3B-R", "Hep3B-P")]``.
     p_adjust : multiplicity correction across comparisons (statsmodels names; default Holm).
     share : public parameter names shared by all groups in a global fit (e.g. ``["hill"]``).
 
@@ -102,7 +103,12 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     check_choice("cov", cov, COV_CHOICES)
     check_choice("interval_method", interval_method, INTERVAL_CHOICES)
     check_choice("ci_scale", ci_scale, SCALE_CHOICES)
-    check_choice("compare", compare, COMPARE_CHOICES)
+    pairs_given = None
+    if not isinstance(compare, str):
+        pairs_given = [(str(a), str(b)) for a, b in compare]
+        compare = "pairs"
+    else:
+        check_choice("compare", compare, COMPARE_CHOICES)
     check_choice("p_adjust", p_adjust, ADJUST_CHOICES)
     check_choice("normalize", normalize, (None, "vehicle"))
     if not 0 < ci_level < 1:
@@ -129,6 +135,15 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         raise AssayDataError(f"reference group {reference!r} is not a level of column {group!r} "
                              f"(levels: {', '.join(map(repr, levels))})", file=src, column=group)
     ref = str(reference) if reference is not None else levels[0]
+    for a, b in pairs_given or []:
+        for lab in (a, b):
+            if lab not in levels:
+                raise AssayDataError(f"comparison {a!r} vs {b!r}: {lab!r} is not a level of column {group!r} "
+                                     f"(levels: {', '.join(map(repr, levels))})", file=src, column=group)
+        if a == b:
+            raise AssayDataError(f"comparison {a!r} vs {b!r} compares a group with itself")
+    if pairs_given is not None:
+        compare = pairs_given
     garr = np.array(groups, dtype=object)
     rarr = np.array(reps, dtype=object) if reps is not None else None
 
@@ -425,6 +440,8 @@ def _adjust(p, method):
 
 
 def _pairs(levels, ref, compare):
+    if not isinstance(compare, str):
+        return list(compare)
     if compare == "none" or len(levels) < 2:
         return []
     if compare == "reference":

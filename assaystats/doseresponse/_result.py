@@ -153,9 +153,13 @@ class DoseResponseResult(Result):
             parts.append("Responses were normalised to 100 x (y - blank) / (vehicle mean - blank) within each "
                          "curve" + (" and replicate." if m.get("replicate") else "."))
         if len(m["groups"]) > 1 and m["compare"] != "none":
+            if isinstance(m["compare"], str):
+                against = ("with the reference " f"'{m['reference']}'" if m["compare"] == "reference"
+                           else "between all pairs of groups")
+            else:
+                against = "for the pairs " + ", ".join(f"{a} vs {b}" for a, b in m["compare"])
             parts.append(
-                "IC50 ratios (resistance index) were compared with the reference "
-                f"'{m['reference']}' using the joint model with a pooled residual variance (drc EDcomp): delta-method "
+                f"IC50 ratios (resistance index) were computed {against} using the joint model with a pooled residual variance (drc EDcomp): delta-method "
                 "and Fieller intervals; the extra-sum-of-squares F test compares separate log IC50s with a shared one "
                 f"(Prism's 'Is logIC50 different?'); p values are adjusted by {m['p_adjust']}.")
         if m.get("replicate"):
