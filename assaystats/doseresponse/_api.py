@@ -267,14 +267,14 @@ def _normalize(x, y, garr, rarr, blank, src, dose_col, group_col):
 
 
 def _check_curve_data(x, y, rows, label, n_par, model_name, src, dose_col, resp_col, group_col):
-    where = f"group {label!r}" if group_col else "the data"
+    where = f"group {label!r} of column {group_col!r}" if group_col else "the data"
     ux = np.unique(x)
     if ux.size < 2:
-        raise AssayDataError(f"{where} has only one distinct dose ({ux[0]:g}, {row_list(rows)}); a "
+        raise AssayDataError(f"column {dose_col!r}: {where} has only one distinct dose ({ux[0]:g}, {row_list(rows)}); a "
                              "dose-response curve needs several doses", file=src, column=dose_col,
                              rows=(rows[:3] + 1).tolist())
     if x.size <= n_par:
-        raise AssayDataError(f"{where} has {x.size} observations ({row_list(rows)}); the {model_name} model "
+        raise AssayDataError(f"column {resp_col!r}: {where} has {x.size} observations ({row_list(rows)}); the {model_name} model "
                              f"estimates {n_par} parameters and needs more observations than that (fix a "
                              "parameter with --fix, or choose a smaller model)", file=src, column=resp_col,
                              rows=(rows[:3] + 1).tolist())
@@ -283,7 +283,7 @@ def _check_curve_data(x, y, rows, label, n_par, model_name, src, dose_col, resp_
                              f"{row_list(rows)}); a curve cannot be fitted", file=src, column=resp_col,
                              rows=(rows[:3] + 1).tolist())
     if np.sum(x > 0) == 0:
-        raise AssayDataError(f"{where} has only vehicle (dose 0) rows", file=src, column=dose_col,
+        raise AssayDataError(f"column {dose_col!r}: {where} has only vehicle (dose 0) rows", file=src, column=dose_col,
                              rows=(rows[:3] + 1).tolist())
 
 

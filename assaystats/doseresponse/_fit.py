@@ -245,11 +245,29 @@ def fit_curve(dose, response, *, model: Model, fixed: dict[str, float] | None = 
     th0 = start_values(model, logx, response, fx_all, slope_limit)
     start = lay.vector(th0[None, :])
     out = prob.fit(start)
-    if not out.success or prob.at_bound(out.v):
+    if _suspicious(prob, out):
         alt = _multistart(prob, start, slope_limit)
         if (alt.success and not out.success) or (alt.success == out.success and alt.rss < out.rss - 1e-12 * (1 + out.rss)):
             out = alt
     return _make_curve(prob, out, label, dose, response, cov)
+
+
+def _suspicious(prob: Problem, out: FitOutcome) -> bool:
+    """A first fit that failed, ended on a bound, has a singular covariance or fits no better than a
+    horizontal line may be a local optimum: such fits get the multi-start fallback."""
+    if not out.success or not np.isfinite(out.rss) or prob.at_bound(out.v):
+        return True
+    df = prob.y.size - prob.layout.n_free
+    if df <= 0:
+        return False
+    if not np.all(np.isfinite(prob.covariance(out.v, "jtj", df))):
+        return True
+    rss0 = float(np.sum((prob.y - prob.y.mean()) ** 2))
+    q = prob.layout.n_free - 1
+    if q > 0 and out.rss > 0:
+        F = ((rss0 - out.rss) / q) / (out.rss / df)
+        return bool(stats.f.sf(max(F, 0.0), q, df) >= 0.05)
+    return False
 
 
 def _make_curve(prob: Problem, out: FitOutcome, label, dose, response, cov) -> DoseResponseCurve:
