@@ -241,7 +241,7 @@ def _label_column(df, col, src) -> list[str]:
     for v in raw.tolist():
         if isinstance(v, float) and v.is_integer():
             v = int(v)
-        out.append(str(v).strip())
+        out.append(str(v))
     return out
 
 

@@ -205,3 +205,23 @@ def test_fixed_parameters_match_nls_and_drc(ryegrass):
     for p in (10, 50, 90):
         assert ed_relative(ch, p)[0] == pytest.approx(ref("ryegrass_LL4_fixed_drc", "ed_estimate", p), rel=DRC)
         assert ed_relative(ch, p)[1] == pytest.approx(ref("ryegrass_LL4_fixed_drc", "ed_se", p), rel=DRC)
+
+
+@pytest.mark.parametrize("level", [2, 4, 6])
+def test_absolute_ed_full_delta_matches_reparameterised_nls(ryegrass, level):
+    """Our absolute ED includes the uncertainty of c and d. Reference: R nls with log(x_y) as a parameter
+    (make_reference_absolute.R), whose J'J SE is the full delta-method SE by invariance."""
+    case, f = "ryegrass_LL4_abs_nls", "reference_absolute.csv"
+    curve = _fit(ryegrass, "ll4", "jtj")
+    est, se = ed_absolute(curve, float(level))
+    assert est == pytest.approx(ref(case, "estimate", level, file=f), rel=1e-8)
+    assert se == pytest.approx(ref(case, "se", level, file=f), rel=1e-6)
+    lo, hi = interval(est, se, curve.t_quantile(0.95), "log")
+    assert lo == pytest.approx(ref(case, "wald_log_lower", level, file=f), rel=1e-6)
+    assert hi == pytest.approx(ref(case, "wald_log_upper", level, file=f), rel=1e-6)
+    plo, phi = profile_interval(curve, "log_abs", float(level))
+    assert np.exp(plo) == pytest.approx(ref(case, "profile_root_lower", level, file=f), rel=1e-6)
+    assert np.exp(phi) == pytest.approx(ref(case, "profile_root_upper", level, file=f), rel=1e-6)
+    hess = _fit(ryegrass, "ll4", "hessian")
+    assert ed_absolute(hess, float(level))[1] / est == pytest.approx(ref(case, "se_log_hessian", level, file=f),
+                                                                      rel=1e-5)
