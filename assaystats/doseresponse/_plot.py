@@ -46,8 +46,9 @@ def plot_curves(result, ax=None, *, points: str = "all", show_ic50: bool = True,
         xd = np.where(c.dose > 0, c.dose, x0)
         row = fits.loc[c.label]
         label = c.label
+        unit = f" {result.meta.get('dose_unit')}" if result.meta.get("dose_unit") else ""
         if np.isfinite(row["ic50"]):
-            label += f"  IC50 {row['ic50']:.3g}"
+            label += f"  IC50 {row['ic50']:.3g}{unit}"
         elif row["ic50_relation"] in (">", "<"):
             label += f"  IC50 {row['ic50_relation']} {row['dose_max'] if row['ic50_relation'] == '>' else row['dose_min']:.3g}"
         if points == "mean":
@@ -97,6 +98,7 @@ def plot_residuals(result, ax=None):
         ax.plot(xd, c.response - c.predict(c.dose), "o", color=col, ms=3.5, alpha=0.75, mec="none", label=c.label)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel(f"{result.meta.get('dose') or 'dose'} (vehicle drawn at {x0:g})")
     ax.set_ylabel("residual")
     ax.legend(frameon=False, fontsize=7)
@@ -125,6 +127,7 @@ def plot_replicate_ic50(result, ax=None):
     for r in reps:
         ax.scatter([], [], c=[cols[r]], label=str(r), s=30)
     ax.set_yscale("log")
+    _plain_log_ticks(ax.yaxis)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=30, ha="right")
     ax.set_ylabel(f"IC50{_unit(result.meta)}")
@@ -133,3 +136,13 @@ def plot_replicate_ic50(result, ax=None):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def _plain_log_ticks(axis):
+    """Log axis with plain numbers (0.1, 1, 10, and 2, 5 between decades) instead of 10^x labels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    fmt = FuncFormatter(lambda v, _pos: f"{v:g}")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+    axis.set_major_formatter(fmt)
+    axis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))

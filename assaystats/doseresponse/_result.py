@@ -123,11 +123,22 @@ class DoseResponseResult(Result):
                 lines.append(f"- {ratio}{test}.")
         rc = self.replicate_comparisons
         if rc is not None and len(rc):
+            rep = self.meta["replicate"]
             for r in rc.itertuples(index=False):
                 if r.ratio == r.ratio:
-                    lines.append(f"- Across {self.meta['replicate']} ({r.test}, n = {r.n_group} and {r.n_reference}): "
-                                 f"ratio {format_number(r.ratio, 3)} ({lvl}% CI {format_number(r.ci_low, 3)} to "
-                                 f"{format_number(r.ci_high, 3)}), p {_p_words(r.p_value)}.")
+                    n = (f"n = {r.n_group} {rep} values" if r.test.startswith("paired")
+                         else f"n = {r.n_group} and {r.n_reference} {rep} values")
+                    adj = "" if len(rc) == 1 or r.adjust_method == "none" else f", adjusted {format_p(r.p_adjusted)}"
+                    lines.append(f"- {r.group} vs {r.reference} across {rep} ({r.test}, {n}): IC50 ratio "
+                                 f"{format_number(r.ratio, 3)} ({lvl}% CI {format_number(r.ci_low, 3)} to "
+                                 f"{format_number(r.ci_high, 3)}), p {_p_words(r.p_value)}{adj}.")
+                else:
+                    lines.append(f"- {r.group} vs {r.reference} across {rep}: {r.test}.")
+            n_wells = int(self.table["n"].min())
+            lines.append(
+                f"Which n? The replicate-level test uses one log IC50 per {rep} (the independent unit). The curve "
+                f"comparisons above pool all wells (n = {n_wells} or more per curve) as if they were independent, "
+                "which overstates the evidence when experiments differ; report the replicate-level result.")
         return "\n".join(lines)
 
     def methods(self) -> str:

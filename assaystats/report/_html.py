@@ -42,19 +42,21 @@ def render_table_html(df, digits: int = 4, max_rows: int = 200) -> Markup:
 
 
 def _summary_html(text: str) -> Markup:
-    items, paras = [], []
+    """Plain text with '- ' bullet lines to HTML, keeping the order of paragraphs and lists."""
+    out, items = [], []
     for line in text.splitlines():
         line = line.strip()
-        if not line:
-            continue
         if line.startswith("- "):
             items.append(f"<li>{escape(line[2:])}</li>")
-        else:
-            paras.append(f"<p>{escape(line)}</p>")
-    out = "".join(paras)
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if line:
+            out.append(f"<p>{escape(line)}</p>")
     if items:
-        out += f"<ul>{''.join(items)}</ul>"
-    return Markup(out)
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return Markup("".join(out))
 
 
 def build_report(results: Sequence, path, *, title: str = "assaystats report",
