@@ -52,7 +52,7 @@ def joint_from_curves(curves: list[DoseResponseCurve], cov: str) -> Joint:
     for g, c in enumerate(curves):
         idx = [lay.index[g, PARAM_INDEX[p]] for p in c.free]
         s2 = c.rss / c.df if c.df > 0 else np.nan
-        block = (c.cov_jtj if cov == "jtj" else c.cov_hessian) * (s2_pool / s2)
+        block = c.get_cov(cov) * (s2_pool / s2)
         C[np.ix_(idx, idx)] = block
     return Joint(model, [c.label for c in curves], theta, lay, C, rss, df)
 

@@ -118,7 +118,7 @@ class DoseResponseCurve:
     theta: np.ndarray
     free: tuple[str, ...]
     cov_jtj: np.ndarray
-    cov_hessian: np.ndarray
+    cov_hessian_: np.ndarray | None  # computed on first use (see get_cov)
     cov_kind: str
     rss: float
     converged: bool
@@ -143,13 +143,22 @@ class DoseResponseCurve:
     def sigma(self) -> float:
         return float(np.sqrt(self.rss / self.df)) if self.df > 0 else np.nan
 
+    def get_cov(self, kind: str | None = None) -> np.ndarray:
+        """Covariance of the free parameters: 'jtj' or 'hessian' (default: the fit's own choice)."""
+        if (kind or self.cov_kind) == "jtj":
+            return self.cov_jtj
+        if self.cov_hessian_ is None:
+            lay = self.problem.layout
+            self.cov_hessian_ = self.problem.covariance(lay.vector(self.theta[None, :]), "hessian", self.df)
+        return self.cov_hessian_
+
     @property
     def cov(self) -> np.ndarray:
-        return self.cov_jtj if self.cov_kind == "jtj" else self.cov_hessian
+        return self.get_cov()
 
     def full_cov(self, kind: str | None = None) -> np.ndarray:
         """5 x 5 covariance of theta (zeros for fixed parameters)."""
-        C = self.cov_jtj if (kind or self.cov_kind) == "jtj" else self.cov_hessian
+        C = self.get_cov(kind)
         full = np.zeros((5, 5))
         idx = [PARAM_INDEX[p] for p in self.free]
         full[np.ix_(idx, idx)] = C
@@ -275,9 +284,8 @@ def _make_curve(prob: Problem, out: FitOutcome, label, dose, response, cov) -> D
     theta = lay.matrix(out.v)[0]
     df = response.size - lay.n_free
     cj = prob.covariance(out.v, "jtj", df)
-    ch = prob.covariance(out.v, "hessian", df)
     free = tuple(n.split("[")[0] for n in lay.names)
-    curve = DoseResponseCurve(prob.model, label, dose, response, theta, free, cj, ch, cov, out.rss,
+    curve = DoseResponseCurve(prob.model, label, dose, response, theta, free, cj, None, cov, out.rss,
                               out.success, [], prob, out.nfev)
     flags = []
     if not out.success:
