@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--abs-response", type=float,
                    help="response level of the absolute IC50 (default: 50 if normalised, else half the "
                    "fitted vehicle plateau)")
+    d.add_argument("--points", default="mean", choices=["mean", "all"],
+                   help="figure points: mean +- SEM per dose (default) or every well")
+    d.add_argument("--model-selection", action="store_true",
+                   help="also fit ll4, ll3, ll5, w1 and w2 and tabulate AIC, BIC and the lack-of-fit test")
     d.add_argument("--dose-unit", default="", help="unit shown in the report, e.g. uM")
     d.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     d.set_defaults(handler=_run_doseresponse)
@@ -243,13 +247,19 @@ def _run_doseresponse(args) -> int:
                   interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
                   normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
                   compare=compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
-                  source=args.input)
+                  points=args.points, source=args.input)
+        results = [res]
+        if args.model_selection:
+            from .doseresponse import compare_models
+
+            results.append(compare_models(data, dose=args.dose, response=args.response, group=args.group,
+                                          fixed=fixed))
     for w in caught:
         if issubclass(w.category, FitWarning):
             print(f"{PROG}: warning: {w.message}", file=sys.stderr)
     parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
     with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
     return 0
 

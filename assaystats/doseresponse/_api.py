@@ -11,7 +11,7 @@ from .._validate import check_choice, check_columns, check_nonnegative, check_nu
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
-from ._fit import SLOPE_LIMIT, DoseResponseCurve, fit_curve, fit_global
+from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global
 from ._models import MODELS, PARAM_INDEX, PUBLIC_NAMES, get_model
 from ._profile import profile_interval
 
@@ -64,7 +64,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         ci_level: float = 0.95, ci_scale: str = "log", normalize: str | None = None,
         blank: float | None = None, abs_response: float | None = None, compare: str = "reference",
         p_adjust: str = "holm", share: Sequence[str] = (), slope_limit: float = SLOPE_LIMIT,
-        dose_unit: str = "", source: str | None = None):
+        dose_unit: str = "", points: str = "mean", source: str | None = None):
     """Fit dose-response curves per group and compare them.
 
     Parameters
@@ -89,6 +89,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         (group, reference) pairs such as ``[("Huh7-R", "Huh7-P"), ("Hep3B-R", "Hep3B-P")]``.
     p_adjust : multiplicity correction across comparisons (statsmodels names; default Holm).
     share : public parameter names shared by all groups in a global fit (e.g. ``["hill"]``).
+    points : what the figure shows: 'mean' (mean +- SEM per dose; default) or 'all' wells.
 
     Returns
     -------
@@ -111,6 +112,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         check_choice("compare", compare, COMPARE_CHOICES)
     check_choice("p_adjust", p_adjust, ADJUST_CHOICES)
     check_choice("normalize", normalize, (None, "vehicle"))
+    check_choice("points", points, ("mean", "all"))
     if not 0 < ci_level < 1:
         raise AssayDataError(f"ci_level must be between 0 and 1; got {ci_level}")
     mdl = get_model(model)
@@ -214,7 +216,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         "ci_level": ci_level, "ci_scale": ci_scale, "normalize": normalize, "blank": blank,
         "abs_response": abs_response, "compare": compare, "p_adjust": p_adjust,
         "slope_limit": slope_limit, "n": int(len(df)), "groups": levels,
-        "global_test": global_test, "source": src,
+        "global_test": global_test, "source": src, "points": points,
     }
     return DoseResponseResult(table=fits, meta=meta, parameters=params, effective_doses=eds,
                               comparisons=comp, replicate_fits=rep_fits, replicate_comparisons=rep_comp,
@@ -296,9 +298,7 @@ def _curves_from_global(gf, curves, cov):
         free = tuple(p for p in c.free if lay.index[g, PARAM_INDEX[p]] >= 0)
         C = gf.cov[np.ix_(idx, idx)]
         theta = gf.theta[g].copy()
-        rss_g = float(np.sum((c.response - c.model.predict_theta(np.log(np.where(c.dose > 0, c.dose, 1.0))
-                                                                 + np.where(c.dose > 0, 0, -np.inf),
-                                                                 theta)) ** 2))
+        rss_g = float(np.sum((c.response - c.model.predict_theta(_log_doses(c.dose), theta)) ** 2))
         view = DoseResponseCurve(c.model, c.label, c.dose, c.response, theta, free, C, C, cov, rss_g,
                                  gf.converged, list(c.flags), None, 0)
         view.df_override = gf.df

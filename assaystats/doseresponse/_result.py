@@ -60,7 +60,7 @@ class DoseResponseResult(Result):
             import matplotlib.pyplot as plt
 
             fig, ax = plt.subplots(figsize=(6.0, 4.2))
-            self.plot(ax=ax, points="mean" if self.meta.get("replicate") or len(self.table) > 0 else "all")
+            self.plot(ax=ax, points=self.meta.get("points", "mean"))
             fig.tight_layout()
             return fig
 
@@ -104,6 +104,10 @@ class DoseResponseResult(Result):
                        f"{format_number(r.ic50_ci_high)}), Hill slope {format_number(r.hill, 3)}")
             else:
                 txt = "IC50 not estimated"
+            if "abs_ic50_not_reached" in r.flag:
+                txt += f"; absolute IC50 (response {format_number(r.abs_response)}) not reached"
+            elif r.abs_ic50 == r.abs_ic50:
+                txt += f"; absolute IC50 {format_number(r.abs_ic50)}{u}"
             flag = "" if r.flag == "ok" else f" [flags: {r.flag.replace(';', ', ')}]"
             lines.append(f"- {r.group}: {txt}{flag}.")
         comp = self.comparisons

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from assaystats.cli import main
 
@@ -94,6 +95,11 @@ def test_unknown_subcommand_and_no_args(capsys):
 def test_profile_and_hessian_options(tmp_path):
     out = tmp_path / "o"
     assert main(["doseresponse", "example:ryegrass", "--dose", "conc", "--response", "rootl", "--interval",
-                 "profile", "--cov", "hessian", "--model", "w2", "--out", str(out)]) == 0
+                 "profile", "--cov", "hessian", "--model", "w2", "--points", "all", "--model-selection",
+                 "--out", str(out)]) == 0
     fits = pd.read_csv(out / "tables" / "fits.csv")
     assert fits.ci_method.iloc[0] == "profile likelihood" and fits.model.iloc[0] == "w2"
+    sel = pd.read_csv(out / "tables" / "model_selection.csv")
+    assert set(sel.model) == {"ll4", "ll3", "ll5", "w1", "w2"}
+    assert sel.set_index("model").loc["ll4", "aic"] == pytest.approx(42.3102864, rel=1e-8)  # drc AIC(m)
+    assert "Dose-response model choice" in (out / "report.html").read_text()
