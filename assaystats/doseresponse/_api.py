@@ -125,11 +125,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     if not isinstance(data, pd.DataFrame):
         raise AssayDataError("data must be a pandas DataFrame (one row per well)")
 
-    check_columns(data, [dose, response, group, replicate], file=src)
-    df = data.reset_index(drop=True)
-    x = check_numeric(df, dose, file=src)
-    check_nonnegative(x, dose, file=src)
-    y = check_numeric(df, response, file=src)
+    df, x, y = _dose_response_columns(data, dose, response, [group, replicate], src)
     groups = _label_column(df, group, src) if group else ["all"] * len(df)
     reps = _label_column(df, replicate, src) if replicate else None
     levels = _ordered_levels(groups)
@@ -153,7 +149,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         y = _normalize(x, y, garr, rarr, blank, src, dose, group)
     if abs_response is None and normalize == "vehicle":
         abs_response = 50.0
-    n_par = len(mdl.free_default) - sum(1 for p in fixed_int if p in mdl.free_default)
+    n_par = _n_free(mdl, fixed_int)
 
     # -- validate and fit each group --------------------------------------------------------------
     curves: list[DoseResponseCurve] = []
@@ -221,6 +217,20 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     return DoseResponseResult(table=fits, meta=meta, parameters=params, effective_doses=eds,
                               comparisons=comp, replicate_fits=rep_fits, replicate_comparisons=rep_comp,
                               curves=tuple(curves))
+
+
+def _dose_response_columns(data, dose, response, others, src):
+    """Validated (table, dose, response) arrays: columns exist, numbers, doses >= 0, no missing."""
+    check_columns(data, [dose, response, *others], file=src)
+    df = data.reset_index(drop=True)
+    x = check_numeric(df, dose, file=src)
+    check_nonnegative(x, dose, file=src)
+    y = check_numeric(df, response, file=src)
+    return df, x, y
+
+
+def _n_free(mdl, fixed_int) -> int:
+    return len(mdl.free_default) - sum(1 for p in fixed_int if p in mdl.free_default)
 
 
 def _check_share(share) -> list[str]:
@@ -500,7 +510,7 @@ def _replicate_analysis(x, y, garr, rarr, levels, ref, compare, p_adjust, mdl, f
     for lev in levels:
         for rep in _ordered_levels(rarr[garr == lev]):
             sel = np.flatnonzero((garr == lev) & (rarr == rep))
-            n_par = len(mdl.free_default) - sum(1 for p in fixed_int if p in mdl.free_default)
+            n_par = _n_free(mdl, fixed_int)
             if np.unique(x[sel]).size < 2 or sel.size <= n_par or np.ptp(y[sel]) == 0:
                 rows.append({"group": lev, "replicate": rep, "n": int(sel.size), "ic50": np.nan,
                              "log10_ic50": np.nan, "hill": np.nan, "top": np.nan, "bottom": np.nan,

@@ -37,17 +37,12 @@ def compare_models(data, *, dose: str, response: str, group: str | None = None,
     """Fit every model to every group; report RSS, log-likelihood, AIC, BIC, delta AIC, lack of fit."""
     import pandas as pd
 
-    from ._api import _check_curve_data, _internal_fixed, _label_column, _ordered_levels
-    from .._validate import check_columns, check_nonnegative, check_numeric
+    from ._api import _check_curve_data, _dose_response_columns, _internal_fixed, _label_column, _n_free, _ordered_levels
     from ._fit import fit_curve
     from ._models import get_model
 
     src = data.attrs.get("source") if hasattr(data, "attrs") else None
-    check_columns(data, [dose, response, group], file=src)
-    df = data.reset_index(drop=True)
-    x = check_numeric(df, dose, file=src)
-    check_nonnegative(x, dose, file=src)
-    y = check_numeric(df, response, file=src)
+    df, x, y = _dose_response_columns(data, dose, response, [group], src)
     labels = np.array(_label_column(df, group, src) if group else ["all"] * len(df), dtype=object)
     rows = []
     for lev in _ordered_levels(list(labels)):
@@ -55,7 +50,7 @@ def compare_models(data, *, dose: str, response: str, group: str | None = None,
         for name in models:
             mdl = get_model(name)
             fx = _internal_fixed(fixed, mdl.name)
-            n_par = len(mdl.free_default) - sum(1 for p in fx if p in mdl.free_default)
+            n_par = _n_free(mdl, fx)
             _check_curve_data(x[sel], y[sel], sel, lev, n_par, mdl.name, src, dose, response, group)
             c = fit_curve(x[sel], y[sel], model=mdl, fixed=fx, label=lev)
             lof = c.lack_of_fit()

@@ -3,7 +3,6 @@ column and the rows, no traceback, and no output folder left behind."""
 
 from pathlib import Path
 
-import pytest
 
 from assaystats.cli import main
 
