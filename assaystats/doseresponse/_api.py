@@ -186,9 +186,8 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     if len(curves) >= 3 and compare != "none":
         joint = joint_from_curves(curves, cov) if global_fit is None else joint_from_global(global_fit)
         global_test = f_test_shared([c.dose for c in curves], [c.response for c in curves], levels,
-                                    curves, model=mdl, fixed=fixed_int,
-                                    share=tuple(sorted(set(share_int) | {"le"})),
-                                    rss_full=joint.rss, df_full=joint.df)
+                                    curves, model=mdl, fixed=fixed_int, share=share_int,
+                                    rss_full=joint.rss, df_full=joint.df, n_full=joint.layout.n_free)
 
     rep_fits = rep_comp = None
     if rarr is not None:
@@ -479,10 +478,9 @@ def _comparisons(curves, global_fit, levels, ref, compare, p_adjust, ci_level, c
         if "le" in share_int:
             ft = {"f_stat": np.nan, "df_num": 0, "df_den": joint.df, "p_value": np.nan}
         else:
-            ft = f_test_shared([curves[i].dose, curves[j].dose], [curves[i].response, curves[j].response],
-                               [g, r], [curves[i], curves[j]], model=mdl, fixed=fixed_int,
-                               share=tuple(sorted(set(share_int) | {"le"})), rss_full=joint.rss,
-                               df_full=joint.df)
+            ft = f_test_shared([c.dose for c in curves], [c.response for c in curves], levels, curves,
+                               model=mdl, fixed=fixed_int, share=share_int, tie=(i, j), rss_full=joint.rss,
+                               df_full=joint.df, n_full=joint.layout.n_free)
         flags = []
         rel_g = fits.loc[fits.group == g, "ic50_relation"].iloc[0]
         rel_r = fits.loc[fits.group == r, "ic50_relation"].iloc[0]

@@ -113,21 +113,36 @@ def fieller(a: float, b: float, vaa: float, vbb: float, vab: float, tq: float) -
 
 
 def f_test_shared(doses, responses, labels, curves: list[DoseResponseCurve], *, model: Model,
-                  fixed: dict[str, float], share: tuple[str, ...] = ("le",),
-                  rss_full: float, df_full: int) -> dict:
-    """Extra-sum-of-squares F test: the listed curves share ``share`` (default: the mid-point e) against
-    separate curves; the denominator is the pooled error ``rss_full / df_full`` of the full model."""
-    start = np.vstack([c.theta for c in curves])
-    red = fit_global(doses, responses, labels, model=model, shared=share, fixed=fixed, start=start)
-    rss_sep = float(sum(c.rss for c in curves))
-    n_sep = int(sum(len(c.free) for c in curves))
-    df_num = n_sep - red.layout.n_free
-    if df_full <= 0 or df_num <= 0 or not np.isfinite(red.rss):
+                  fixed: dict[str, float], share: tuple[str, ...] = (), tie: tuple[int, ...] | None = None,
+                  rss_full: float, df_full: int, n_full: int) -> dict:
+    """Extra-sum-of-squares F test of a shared mid-point ``e``.
+
+    The full model is the analysed one (all ``curves``; parameters in ``share`` common to all), with residual
+    sum of squares ``rss_full`` on ``df_full`` df and ``n_full`` free parameters. The reduced model adds the
+    constraint that the curves listed in ``tie`` (indices; default all) share ``e``. The denominator is the
+    pooled error of the full model, so pairwise tests among several groups use the error of all of them."""
+    G = len(curves)
+    tie = tuple(range(G)) if tie is None else tuple(tie)
+    if not share:
+        # separate curves: the untied curves are unaffected, so only the tied ones are refitted
+        sub = list(tie)
+        red = fit_global([doses[g] for g in sub], [responses[g] for g in sub], [labels[g] for g in sub],
+                         model=model, shared=("le",), fixed=fixed, start=np.vstack([curves[g].theta for g in sub]))
+        rss_red = red.rss + sum(curves[g].rss for g in range(G) if g not in tie)
+        df_num = len(tie) - 1
+    else:
+        slots = [0 if g in tie else g + 1 for g in range(G)]
+        red = fit_global(doses, responses, labels, model=model, shared=tuple(p for p in share if p != "le"),
+                         fixed=fixed, start=np.vstack([c.theta for c in curves]),
+                         ties={"le": slots} if "le" not in share else None)
+        rss_red = red.rss
+        df_num = n_full - red.layout.n_free
+    if df_full <= 0 or df_num <= 0 or not np.isfinite(rss_red):
         return {"f_stat": np.nan, "df_num": df_num, "df_den": df_full, "p_value": np.nan,
-                "rss_reduced": red.rss, "converged": red.converged}
-    F = max(red.rss - rss_sep, 0.0) / df_num / (rss_full / df_full)
+                "rss_reduced": rss_red, "converged": red.converged}
+    F = max(rss_red - rss_full, 0.0) / df_num / (rss_full / df_full)
     return {"f_stat": float(F), "df_num": int(df_num), "df_den": int(df_full),
-            "p_value": float(stats.f.sf(F, df_num, df_full)), "rss_reduced": float(red.rss),
+            "p_value": float(stats.f.sf(F, df_num, df_full)), "rss_reduced": float(rss_red),
             "converged": red.converged}
 
 

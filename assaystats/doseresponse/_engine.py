@@ -28,6 +28,9 @@ class Layout:
     G: int
     modes: dict[str, str]  # internal name -> mode
     fixed: dict[str, float]  # internal name -> value (for mode 'fixed')
+    #: optional partial sharing of a 'separate' parameter: internal name -> slot per curve, e.g.
+    #: {"le": [0, 0, 1, 2]} makes curves 0 and 1 share one mid-point
+    ties: dict[str, list[int]] = field(default_factory=dict)
     index: np.ndarray = field(init=False)  # (G, 5) index into free vector, -1 when fixed
     names: list[str] = field(init=False)  # free-vector names, e.g. 'b[0]', 'le'
 
@@ -42,9 +45,13 @@ class Layout:
                 idx[:, k] = len(names)
                 names.append(p)
             else:
+                slots = list(self.ties.get(p, range(self.G)))
+                first: dict[int, int] = {}
                 for g in range(self.G):
-                    idx[g, k] = len(names)
-                    names.append(f"{p}[{g}]")
+                    if slots[g] not in first:
+                        first[slots[g]] = len(names)
+                        names.append(f"{p}[{g}]")
+                    idx[g, k] = first[slots[g]]
         self.index = idx
         self.names = names
 
@@ -64,14 +71,16 @@ class Layout:
         return th
 
     def vector(self, theta: np.ndarray) -> np.ndarray:
-        """Free vector from a (G, 5) matrix (shared entries taken from the first curve)."""
-        v = np.empty(self.n_free)
+        """Free vector from a (G, 5) matrix (tied entries take the mean of their curves)."""
+        v = np.zeros(self.n_free)
+        cnt = np.zeros(self.n_free)
         for g in range(self.G):
             for k in range(5):
                 j = self.index[g, k]
                 if j >= 0:
-                    v[j] = theta[g, k]
-        return v
+                    v[j] += theta[g, k]
+                    cnt[j] += 1
+        return v / np.maximum(cnt, 1)
 
 
 class Problem:

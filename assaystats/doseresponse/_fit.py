@@ -335,8 +335,10 @@ class GlobalFit:
 
 def fit_global(doses: list, responses: list, labels: list[str], *, model: Model,
                shared: tuple[str, ...] = (), fixed: dict[str, float] | None = None, cov: str = "jtj",
-               start: np.ndarray | None = None, slope_limit: float = SLOPE_LIMIT) -> GlobalFit:
-    """Fit G curves jointly; parameters named in ``shared`` (internal names) take one value for all."""
+               start: np.ndarray | None = None, slope_limit: float = SLOPE_LIMIT,
+               ties: dict[str, list[int]] | None = None) -> GlobalFit:
+    """Fit G curves jointly; parameters named in ``shared`` (internal names) take one value for all;
+    ``ties`` shares a parameter between some curves only (see Layout)."""
     fixed = dict(fixed or {})
     G = len(doses)
     defaults = dict(model.fixed_default)
@@ -348,7 +350,7 @@ def fit_global(doses: list, responses: list, labels: list[str], *, model: Model,
             modes[p], fx[p] = "fixed", float(defaults[p])
         else:
             modes[p] = "shared" if p in shared else "separate"
-    lay = Layout(G, modes, fx)
+    lay = Layout(G, modes, fx, dict(ties or {}))
     logx = np.concatenate([_log_doses(d) for d in doses])
     y = np.concatenate([np.asarray(r, float) for r in responses])
     gidx = np.concatenate([np.full(len(d), g) for g, d in enumerate(doses)])
@@ -360,7 +362,7 @@ def fit_global(doses: list, responses: list, labels: list[str], *, model: Model,
     for k, p in enumerate(INTERNAL):  # shared parameters start from the mean of the separate starts
         if modes[p] == "shared":
             th[:, k] = th[:, k].mean()
-    v0 = lay.vector(th)
+    v0 = lay.vector(th)  # tied parameters start from the mean of their curves
     out = prob.fit(v0)
     if not out.success:
         alt = _multistart(prob, v0, slope_limit)
