@@ -1,3 +1,16 @@
-"""Bench-assay group comparisons, qPCR and NanoString panels (issue 4; not implemented yet)."""
+"""Bench-assay group comparisons: two groups, several groups with post tests, two-way designs, replicate-aware
+analyses (replicate means, blocks, mixed models), with figures.
 
-__all__: list[str] = []
+>>> import assaystats
+>>> res = assaystats.assays.compare(df, value="colonies", group="sirna", control="Ctrl",
+...                                  replicate="experiment")            # doctest: +SKIP
+>>> res.omnibus; res.comparisons; res.plot()                           # doctest: +SKIP
+
+qPCR and NanoString panels are planned (issue 4).
+"""
+
+from ._compare import compare
+from ._dunnett import dunnett_cdf, dunnett_pvalue, dunnett_quantile
+from ._result import ComparisonResult, stars
+
+__all__ = ["compare", "ComparisonResult", "stars", "dunnett_cdf", "dunnett_pvalue", "dunnett_quantile"]

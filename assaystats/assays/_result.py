@@ -1,0 +1,108 @@
+"""The Result of a group comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .._result import Result, format_number, format_p
+
+__all__ = ["ComparisonResult", "stars"]
+
+
+def stars(p) -> str:
+    """Prism's asterisks: ns >= 0.05, * < 0.05, ** < 0.01, *** < 0.001, **** < 0.0001."""
+    if p != p:
+        return ""
+    for cut, s in ((1e-4, "****"), (1e-3, "***"), (1e-2, "**"), (0.05, "*")):
+        if p < cut:
+            return s
+    return "ns"
+
+
+@dataclass(frozen=True)
+class ComparisonResult(Result):
+    """``table`` (also ``comparisons``): one row per comparison; ``omnibus``, ``descriptives``,
+    ``assumptions`` and ``units`` (the values actually analysed: replicate means when a replicate is given)."""
+
+    omnibus: Any = None
+    descriptives: Any = None
+    assumptions: Any = None
+    units: Any = None
+
+    title: ClassVar[str] = "Group comparison"
+
+    @property
+    def comparisons(self):
+        return self.table
+
+    def tables(self):
+        return {"omnibus": self.omnibus, "comparisons": self.table, "descriptives": self.descriptives,
+                "assumptions": self.assumptions}
+
+    def plot(self, ax=None, **kwargs):
+        from ._plot import plot_groups
+
+        return plot_groups(self, ax=ax, **kwargs)
+
+    def figures(self):
+        def groups():
+            import matplotlib.pyplot as plt
+
+            fig, ax = plt.subplots(figsize=(max(3.2, 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1]) + 1.5), 4.0))
+            self.plot(ax=ax)
+            fig.tight_layout()
+            return fig
+
+        figs = {f"compare_{_slug(self.meta['value'])}": groups}
+        if self.meta.get("replicate") and self.meta.get("raw") is not None:
+            pass
+        return figs
+
+    def summary(self) -> str:
+        m = self.meta
+        lvl = int(round(100 * m["ci_level"]))
+        lines = [f"Unit of analysis: {m['unit']} (n = {m['n_units']} values from {m['n_rows']} rows)."]
+        for r in self.omnibus.itertuples(index=False):
+            df = (f"({format_number(r.df_num, 3)}, {format_number(r.df_den, 4)})" if r.df_den == r.df_den
+                  else f"({format_number(r.df_num, 3)})")
+            lines.append(f"- {r.method}: {r.term} statistic{df} = {format_number(r.statistic, 4)}, "
+                         f"p {_pw(r.p_value)}.")
+        for r in self.table.itertuples(index=False):
+            within = f" within {m['by']} = {r.within}" if m.get("by") else ""
+            p = r.p_adjusted if r.adjustment not in ("none", None) else r.p_value
+            adj = f" ({r.adjustment})" if r.adjustment not in ("none", None) else ""
+            ci = (f", {lvl}% CI {format_number(r.ci_low)} to {format_number(r.ci_high)}"
+                  if r.ci_low == r.ci_low else "")
+            lines.append(f"- {r.group1} vs {r.group2}{within}: difference {format_number(r.estimate)}{ci}; "
+                         f"p{adj} {_pw(p)} {stars(p)}.")
+        for r in self.assumptions.itertuples(index=False):
+            if not r.passed:
+                lines.append(f"Check: {r.check} ({r.test}, p {_pw(r.p_value)}): {r.note}.")
+        lines += list(m.get("notes", []))
+        return "\n".join(lines)
+
+    def methods(self) -> str:
+        m = self.meta
+        parts = [f"{m['value']} was compared between levels of {m['group']}"
+                 + (f" within each level of {m['by']}" if m.get("by") else "") + f" using {m['method']}"]
+        if m.get("posthoc") and m["posthoc"] != "none" and len(m["groups"]) > 2 or m.get("by"):
+            parts.append(f"with {m['posthoc']} post tests on the pooled error")
+        txt = " ".join(parts) + "."
+        if m.get("replicate"):
+            txt += (f" The unit of analysis was the {m['unit']}; {m['replicate']} was treated as "
+                    + ("a block (every replicate holds every group)." if m["design"] == "crossed"
+                       else "nested within groups."))
+        txt += (f" Intervals are {int(round(100 * m['ci_level']))}% ({m['alternative']} tests). Shapiro-Wilk tests on "
+                "residuals and the Brown-Forsythe test of equal variances are reported beside the result; they did "
+                "not change the test.")
+        return txt
+
+
+def _pw(p) -> str:
+    s = format_p(p)
+    return s if s.startswith("<") else f"= {s}"
+
+
+def _slug(s) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(s))[:40] or "value"

@@ -1,0 +1,148 @@
+"""Two-way designs (group x by) and repeated measures (subjects crossed with groups), with post tests on the
+pooled error of the fitted linear model (statsmodels OLS and anova_lm)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from scipy import stats
+
+from ._assumptions import check_assumptions
+from ._dunnett import dunnett_pvalue, dunnett_quantile
+from ._oneway import ADJUST, _adjust
+
+__all__ = ["two_way", "repeated_measures"]
+
+
+def _ols(formula, frame):
+    import statsmodels.formula.api as smf
+
+    return smf.ols(formula, data=frame).fit()
+
+
+def _contrast_rows(cells, pairs, mse, df, method, ctrl, alternative, ci_level, within):
+    """pairs of (group1, group2) of cell (mean, n) with pooled MSE; method dunnett / tukey / adjust name."""
+    rows = []
+    if method == "dunnett":
+        lam = np.array([np.sqrt(cells[a][1] / (cells[a][1] + cells[c][1])) for a, c in pairs])
+        crit = dunnett_quantile(ci_level, lam, df, two_sided=alternative == "two-sided")
+        for a, c in pairs:
+            est = cells[a][0] - cells[c][0]
+            se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
+            t = est / se
+            p = dunnett_pvalue(t, lam, df, alternative=alternative)
+            rows.append(_row(a, c, within, est, se, t, df, p, p, est - crit * se, est + crit * se,
+                             "Dunnett (pooled error)", "single-step (exact multivariate t)", ci_level))
+        return rows
+    if method == "tukey":
+        k = len({x for p in pairs for x in p})
+        qc = float(stats.studentized_range.ppf(ci_level, k, df))
+        for a, c in pairs:
+            est = cells[a][0] - cells[c][0]
+            se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
+            p = float(stats.studentized_range.sf(abs(est) / se * np.sqrt(2), k, df))
+            h = qc / np.sqrt(2) * se
+            rows.append(_row(a, c, within, est, se, est / se, df, p, p, est - h, est + h, "Tukey-Kramer (pooled error)",
+                             "studentized range", ci_level))
+        return rows
+    raw = []
+    for a, c in pairs:
+        est = cells[a][0] - cells[c][0]
+        se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
+        t = est / se
+        p = 2 * stats.t.sf(abs(t), df) if alternative == "two-sided" else (
+            stats.t.sf(t, df) if alternative == "greater" else stats.t.cdf(t, df))
+        raw.append((a, c, est, se, t, p))
+    adj = _adjust([x[5] for x in raw], ADJUST[method])
+    m = len(raw)
+    a_ = (1 - ci_level) / m if method in ("bonferroni", "holm") else (
+        1 - ci_level ** (1 / m) if method in ("sidak", "holm-sidak") else 1 - ci_level)
+    tc = stats.t.ppf(1 - a_ / 2, df)
+    for (a, c, est, se, t, p), pa in zip(raw, adj):
+        rows.append(_row(a, c, within, est, se, t, df, p, pa, est - tc * se, est + tc * se, "t test (pooled error)",
+                         method, ci_level))
+    return rows
+
+
+def _row(g1, g2, within, est, se, t, df, p, pa, lo, hi, method, adjustment, ci_level):
+    return {"group1": g1, "group2": g2, "within": within, "estimate": float(est), "se": float(se),
+            "statistic": float(t), "df": float(df), "p_value": float(p), "p_adjusted": float(pa),
+            "ci_low": float(lo), "ci_high": float(hi), "ci_level": ci_level, "method": method,
+            "adjustment": adjustment}
+
+
+def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anova_type, paired, notes):
+    import pandas as pd
+    import statsmodels.api as sm
+
+    f = frame.copy()
+    if anova_type == 3:
+        model = _ols("y ~ C(g, Sum) * C(b, Sum)", f)
+    else:
+        model = _ols("y ~ C(g) * C(b)", f)
+    tab = sm.stats.anova_lm(model, typ=anova_type)
+    names = {"C(g)": "group", "C(b)": "by", "C(g):C(b)": "group:by", "C(g, Sum)": "group", "C(b, Sum)": "by",
+             "C(g, Sum):C(b, Sum)": "group:by", "Intercept": "(Intercept)", "Residual": "Residuals"}
+    df_res = float(model.df_resid)
+    omnibus = []
+    for term, row in tab.iterrows():
+        name = names.get(term, term)
+        if name == "Residuals":
+            continue
+        omnibus.append({"term": name, "statistic": float(row["F"]), "df_num": float(row["df"]), "df_den": df_res,
+                        "p_value": float(row["PR(>F)"]), "method": f"two-way ANOVA, type {'I' * anova_type} SS",
+                        "ss": float(row["sum_sq"])})
+    mse = float(model.mse_resid)
+    ph = posthoc or ("dunnett" if ctrl else ("tukey" if len(levels) > 2 else "sidak"))
+    comps = []
+    for bl in by_levels:
+        cells = {}
+        for lev in levels:
+            v = f.loc[(f.g == lev) & (f.b == bl), "y"]
+            cells[lev] = (float(v.mean()), int(v.size))
+        pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
+                 else [(b_, a) for a, b_ in combinations(levels, 2)])
+        comps += _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, bl)
+    notes.append(f"Simple effects of the group within each level of the second factor use the pooled error of the "
+                 f"two-way model (MSE {mse:.4g} on {df_res:g} df); adjustment '{ph}' within each level.")
+    return {"omnibus": pd.DataFrame(omnibus), "comparisons": pd.DataFrame(comps), "method": omnibus[0]["method"],
+            "posthoc": ph, "assumptions": check_assumptions(model.resid.to_numpy(),
+                                                             [g_.y.to_numpy() for _, g_ in f.groupby(["g", "b"])])}
+
+
+def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
+    """Subjects (pairs / crossed replicates) as blocks: additive model y ~ group + subject when complete,
+    otherwise a mixed model with the subject as a random intercept (no subject is dropped)."""
+    import pandas as pd
+
+    wide = frame.pivot_table(index="p", columns="g", values="y", aggfunc="mean")
+    complete = wide.notna().all(axis=1).all()
+    if not complete:
+        from ._mixed import mixed_compare
+
+        out = mixed_compare(frame.assign(r=frame.p), levels, ctrl, posthoc, ci_level, "crossed")
+        out["residuals"] = np.zeros(3)
+        out["notes"] = out.get("notes", []) + [
+            "Some subjects lack a group: a mixed model (subject as random intercept) uses every observation "
+            "instead of dropping incomplete subjects."]
+        return out
+    long = wide.stack().rename("y").reset_index()
+    model = _ols("y ~ C(g) + C(p)", long)
+    import statsmodels.api as sm
+
+    tab = sm.stats.anova_lm(model, typ=2)
+    row = tab.loc["C(g)"]
+    df_res = float(model.df_resid)
+    omnibus = [{"term": "group", "statistic": float(row["F"]), "df_num": float(row["df"]), "df_den": df_res,
+                "p_value": float(row["PR(>F)"]), "method": "repeated-measures ANOVA (subjects as blocks)",
+                "ss": float(row["sum_sq"])}]
+    mse = float(model.mse_resid)
+    n = len(wide)
+    cells = {lev: (float(wide[lev].mean()), n) for lev in levels}
+    ph = posthoc or ("dunnett" if ctrl else "tukey")
+    pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
+             else [(b_, a) for a, b_ in combinations(levels, 2)])
+    comps = _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, "")
+    return {"omnibus": pd.DataFrame(omnibus), "comparisons": pd.DataFrame(comps), "method": omnibus[0]["method"],
+            "posthoc": ph, "residuals": model.resid.to_numpy()}
