@@ -32,6 +32,19 @@ OUT/provenance.json. The Hill slope is negative on a falling curve (Prism's sign
 """
 
 
+COMPARE_EXAMPLE = """\
+examples:
+  assaystats compare example:zfas1_colonies --value colonies --group sirna --control siCtrl \\
+      --replicate experiment --out colonies_report
+  assaystats compare example:zfas1_viability --value viability --group sirna --by sorafenib_uM \\
+      --control siCtrl --replicate experiment --out viability_report
+
+Writes OUT/tables/omnibus.csv (term, statistic, df_num, df_den, p_value, method), OUT/tables/comparisons.csv
+(group1, group2, within, estimate, se, statistic, df, p_value, p_adjusted, ci_low, ci_high, ci_level, method,
+adjustment), descriptives.csv, assumptions.csv, figures and OUT/report.html.
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -89,6 +102,36 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dose-unit", default="", help="unit shown in the report, e.g. uM")
     d.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     d.set_defaults(handler=_run_doseresponse)
+
+    c = sub.add_parser("compare", help="compare a measured value between groups (t, ANOVA, post tests, two-way)",
+                       description="Compare a value between groups with the right test for the design: Welch t or "
+                       "paired t for two groups, one-way ANOVA with Dunnett (vs --control) or Tukey post tests, two-way "
+                       "ANOVA with simple effects (--by); with --replicate the unit is the replicate mean (blocks when "
+                       "every replicate holds every group).",
+                       epilog=COMPARE_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("input", metavar="INPUT", help="table file (CSV/TSV/Excel) or example:NAME")
+    _common_out(c)
+    c.add_argument("--value", required=True, help="the measured column")
+    c.add_argument("--group", required=True, help="the grouping column")
+    c.add_argument("--control", help="control level (Dunnett; estimates are group - control)")
+    c.add_argument("--by", help="a second factor: two-way ANOVA and simple effects within each of its levels")
+    c.add_argument("--replicate", help="independent unit (experiment, animal): analysis on replicate means")
+    c.add_argument("--pair", help="subject column for paired / repeated-measures designs")
+    c.add_argument("--test", default="auto", choices=["auto", "welch", "student", "paired", "ratio-paired",
+                                                       "mann-whitney", "wilcoxon", "anova", "welch-anova",
+                                                       "brown-forsythe", "kruskal"],
+                   help="test (default auto: Welch/paired t for two groups, ANOVA for more)")
+    c.add_argument("--posthoc", choices=["dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh",
+                                         "games-howell", "dunn", "none"],
+                   help="post test (default: dunnett with --control, else tukey)")
+    c.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"])
+    c.add_argument("--level", default="auto", choices=["auto", "replicate", "mixed", "cell"],
+                   help="with --replicate: replicate means (auto), a mixed model, or cells as n (warns)")
+    c.add_argument("--anova-type", type=int, default=2, choices=[2, 3], help="sums of squares for two-way (2)")
+    c.add_argument("--error", default="sem", choices=["sem", "sd", "ci"], help="error bars of the figure")
+    c.add_argument("--ci-level", type=float, default=0.95)
+    c.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    c.set_defaults(handler=_run_compare)
 
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
@@ -261,6 +304,33 @@ def _run_doseresponse(args) -> int:
     with output_dir(args.out, force=args.force) as tmp:
         _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
+    return 0
+
+
+def _run_compare(args) -> int:
+    import warnings
+
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    from .assays import compare
+    from .errors import AssayWarning
+    from .io import output_dir, read_table
+
+    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
+    data.attrs["source"] = args.input
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AssayWarning)
+        res = compare(data, value=args.value, group=args.group, control=args.control, by=args.by,
+                      replicate=args.replicate, pair=args.pair, test=args.test, posthoc=args.posthoc,
+                      alternative=args.alternative, ci_level=args.ci_level, level=args.level,
+                      anova_type=args.anova_type, error=args.error, source=args.input)
+    for w in caught:
+        if issubclass(w.category, AssayWarning):
+            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
+    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
+    with output_dir(args.out, force=args.force) as tmp:
+        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} comparisons)")
     return 0
 
 

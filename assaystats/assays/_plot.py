@@ -63,19 +63,39 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
     ax.set_title(f"{err_name}; points: {unit}s", fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    if by:
+        ax.set_xlabel(f"{group} / {by}")
     if brackets and len(result.table):
-        ymax = float(units[value].max())
         span = float(units[value].max() - units[value].min()) or 1.0
-        level_y = ymax + 0.08 * span
+        placed: list[tuple[float, float, float]] = []  # (x_from, x_to, y)
+        top = float(units[value].max())
         for r in result.table.itertuples(index=False):
             p = r.p_adjusted if r.adjustment not in ("none", None) else r.p_value
-            s = stars(p)
             a = pos.get((r.group1, r.within if by else ""))
             b = pos.get((r.group2, r.within if by else ""))
             if a is None or b is None:
                 continue
-            ax.plot([a, a, b, b], [level_y - 0.02 * span, level_y, level_y, level_y - 0.02 * span], color="k", lw=1)
-            ax.text((a + b) / 2, level_y + 0.01 * span, s, ha="center", va="bottom", fontsize=9)
-            level_y += 0.1 * span
-        ax.set_ylim(top=level_y + 0.05 * span)
+            lo_x, hi_x = min(a, b), max(a, b)
+            inside = [xv for (lv, bl), xv in pos.items() if lo_x <= xv <= hi_x]
+            local = max(_group_top(units, desc, value, group, by, key, pos) for key in pos if pos[key] in inside)
+            y = local + 0.08 * span
+            for x0, x1, yy in placed:
+                if not (hi_x < x0 or lo_x > x1) and y < yy + 0.09 * span:
+                    y = yy + 0.09 * span
+            placed.append((lo_x, hi_x, y))
+            ax.plot([a, a, b, b], [y - 0.02 * span, y, y, y - 0.02 * span], color="k", lw=1)
+            ax.text((a + b) / 2, y + 0.01 * span, stars(p), ha="center", va="bottom", fontsize=9)
+            top = max(top, y)
+        ax.set_ylim(top=top + 0.08 * span)
     return ax
+
+
+def _group_top(units, desc, value, group, by, key, pos):
+    lev, bl = key
+    sel = units[group] == lev
+    if by:
+        sel &= units[by] == bl
+    vals = units.loc[sel, value].to_numpy(float)
+    d = desc[(desc.group == lev) & ((desc.within == bl) if by else True)]
+    upper = float((d["mean"] + d["sem"].fillna(0)).iloc[0]) if len(d) else -np.inf
+    return max(float(vals.max()) if vals.size else -np.inf, upper)

@@ -63,18 +63,24 @@ class ComparisonResult(Result):
         m = self.meta
         lvl = int(round(100 * m["ci_level"]))
         lines = [f"Unit of analysis: {m['unit']} (n = {m['n_units']} values from {m['n_rows']} rows)."]
+        multi = len(self.omnibus) > 1 or len(m["groups"]) > 2
         for r in self.omnibus.itertuples(index=False):
-            df = (f"({format_number(r.df_num, 3)}, {format_number(r.df_den, 4)})" if r.df_den == r.df_den
-                  else f"({format_number(r.df_num, 3)})")
-            lines.append(f"- {r.method}: {r.term} statistic{df} = {format_number(r.statistic, 4)}, "
-                         f"p {_pw(r.p_value)}.")
+            if not multi and len(self.table):
+                break  # two groups: the comparison line below says it all
+            name = _stat_name(r.method)
+            df = (f"({_df(r.df_num)}, {_df(r.df_den)})" if r.df_den == r.df_den else f"({_df(r.df_num)})")
+            term = {"group": m["group"], "by": m.get("by"), "group:by": f"{m['group']} x {m.get('by')}",
+                    "block": m.get("replicate") or "block"}.get(r.term, r.term)
+            lines.append(f"- {r.method}, {term}: {name}{df} = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
         for r in self.table.itertuples(index=False):
             within = f" within {m['by']} = {r.within}" if m.get("by") else ""
             p = r.p_adjusted if r.adjustment not in ("none", None) else r.p_value
-            adj = f" ({r.adjustment})" if r.adjustment not in ("none", None) else ""
+            adj = f" ({_adj_name(r.adjustment)})" if r.adjustment not in ("none", None) else ""
             ci = (f", {lvl}% CI {format_number(r.ci_low)} to {format_number(r.ci_high)}"
                   if r.ci_low == r.ci_low else "")
-            lines.append(f"- {r.group1} vs {r.group2}{within}: difference {format_number(r.estimate)}{ci}; "
+            what = "ratio" if "ratio" in r.method else "difference"
+            test = f" ({r.method})" if not multi else ""
+            lines.append(f"- {r.group1} vs {r.group2}{within}{test}: {what} {format_number(r.estimate)}{ci}; "
                          f"p{adj} {_pw(p)} {stars(p)}.")
         for r in self.assumptions.itertuples(index=False):
             if not r.passed:
@@ -106,3 +112,24 @@ def _pw(p) -> str:
 
 def _slug(s) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in str(s))[:40] or "value"
+
+
+def _stat_name(method: str) -> str:
+    m = method.lower()
+    if "kruskal" in m:
+        return "H"
+    if "anova" in m or "f " in m:
+        return "F"
+    if "mann-whitney" in m:
+        return "W"
+    if "wilcoxon" in m:
+        return "V"
+    return "t"
+
+
+def _df(x) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
+
+
+def _adj_name(a: str) -> str:
+    return {"single-step (exact multivariate t)": "Dunnett", "studentized range": "Tukey"}.get(a, a)

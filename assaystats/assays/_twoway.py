@@ -77,13 +77,15 @@ def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anov
     import statsmodels.api as sm
 
     f = frame.copy()
+    block = " + C(p, Sum)" if paired else ""
     if anova_type == 3:
-        model = _ols("y ~ C(g, Sum) * C(b, Sum)", f)
+        model = _ols("y ~ C(g, Sum) * C(b, Sum)" + block, f)
     else:
-        model = _ols("y ~ C(g) * C(b)", f)
+        model = _ols("y ~ C(g) * C(b)" + block, f)
     tab = sm.stats.anova_lm(model, typ=anova_type)
     names = {"C(g)": "group", "C(b)": "by", "C(g):C(b)": "group:by", "C(g, Sum)": "group", "C(b, Sum)": "by",
-             "C(g, Sum):C(b, Sum)": "group:by", "Intercept": "(Intercept)", "Residual": "Residuals"}
+             "C(g, Sum):C(b, Sum)": "group:by", "Intercept": "(Intercept)", "Residual": "Residuals",
+             "C(p, Sum)": "block"}
     df_res = float(model.df_resid)
     omnibus = []
     for term, row in tab.iterrows():
@@ -91,7 +93,9 @@ def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anov
         if name == "Residuals":
             continue
         omnibus.append({"term": name, "statistic": float(row["F"]), "df_num": float(row["df"]), "df_den": df_res,
-                        "p_value": float(row["PR(>F)"]), "method": f"two-way ANOVA, type {'I' * anova_type} SS",
+                        "p_value": float(row["PR(>F)"]),
+                        "method": f"two-way ANOVA, type {'I' * anova_type} SS" + (" with replicates as blocks" if paired
+                                                                                  else ""),
                         "ss": float(row["sum_sq"])})
     mse = float(model.mse_resid)
     ph = posthoc or ("dunnett" if ctrl else ("tukey" if len(levels) > 2 else "sidak"))

@@ -19,6 +19,12 @@ DATASETS = {
     "sorafenib_ic50": ("sorafenib_ic50", "sorafenib_ic50.csv",
                        "Viability of parental and sorafenib-resistant Huh7/Hep3B cells over 9 doses, "
                        "3 wells x 3 experiments (simulated; truth.json)", "simulated"),
+    "zfas1_colonies": ("zfas1_knockdown", "colonies.csv",
+                       "Colony and tumour-sphere counts after ZFAS1 siRNA, 3 wells x 3 experiments (simulated; "
+                       "truth.json)", "simulated"),
+    "zfas1_viability": ("zfas1_knockdown", "viability.csv",
+                        "Viability under sorafenib 0/5/10 uM with siCtrl or siZFAS1, 4 wells x 3 experiments "
+                        "(simulated; truth.json)", "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }
