@@ -45,6 +45,18 @@ adjustment), descriptives.csv, assumptions.csv, figures and OUT/report.html.
 """
 
 
+QPCR_EXAMPLE = """\
+examples:
+  assaystats qpcr example:zfas1_qpcr --reference-gene GAPDH,ACTB --calibrator siCtrl --out qpcr_report
+  assaystats qpcr wells.csv --ct Cq --reference-gene GAPDH --calibrator parental --efficiency curve.csv \\
+      --undetermined 40 --out qpcr_report
+
+INPUT has one row per well: sample, group, gene, ct ('Undetermined' allowed). Writes
+OUT/tables/relative_expression.csv (group, gene, delta_ct, delta_delta_ct, fold_change, ci_low, ci_high, p_value,
+knockdown_pct, ...), qpcr_samples.csv, qpcr_technical.csv, reference_stability.csv, figures and OUT/report.html.
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -132,6 +144,29 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--ci-level", type=float, default=0.95)
     c.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     c.set_defaults(handler=_run_compare)
+
+    q = sub.add_parser("qpcr", help="relative expression from qPCR Ct values (2^-ddCt, Pfaffl)",
+                       description="Relative quantification of qPCR wells: technical replicates averaged per "
+                       "biological sample, normalised to one or more reference genes, expressed against a calibrator "
+                       "group, tested on per-sample dCt (Welch t / ANOVA + Dunnett), with fold-change intervals, "
+                       "knockdown %% and geNorm M of the reference genes.",
+                       epilog=QPCR_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("input", metavar="INPUT", help="long table of wells (CSV/TSV/Excel) or example:NAME")
+    _common_out(q)
+    q.add_argument("--reference-gene", required=True, help="reference gene(s), comma separated, e.g. GAPDH,ACTB")
+    q.add_argument("--calibrator", required=True, help="the group everything is relative to, e.g. siCtrl")
+    q.add_argument("--efficiency", metavar="FILE",
+                   help="table with columns gene,efficiency (percent or amplification factor), or a standard "
+                   "curve gene,amount,ct (efficiencies are then estimated)")
+    q.add_argument("--ct", default="ct", help="Ct column (default: ct)")
+    q.add_argument("--gene", default="gene", help="gene column (default: gene)")
+    q.add_argument("--sample", default="sample", help="biological sample column (default: sample)")
+    q.add_argument("--group", default="group", help="group column (default: group)")
+    q.add_argument("--undetermined", default="exclude",
+                   help="non-detects: 'exclude' (default) or a cycle number to substitute, e.g. 40")
+    q.add_argument("--spread-limit", type=float, default=0.5, help="flag technical Ct SD above this (0.5)")
+    q.add_argument("--ci-level", type=float, default=0.95)
+    q.set_defaults(handler=_run_qpcr)
 
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
@@ -331,6 +366,42 @@ def _run_compare(args) -> int:
     with output_dir(args.out, force=args.force) as tmp:
         _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} comparisons)")
+    return 0
+
+
+def _read_efficiency(path):
+    from .assays import standard_curve
+    from .io import read_table
+
+    t = read_table(path)
+    cols = {c.lower(): c for c in t.columns}
+    if "gene" not in cols:
+        raise AssayDataError("the efficiency table needs a 'gene' column", file=path)
+    if "efficiency" in cols:
+        return {str(g): float(e) for g, e in zip(t[cols["gene"]], t[cols["efficiency"]])}
+    if "amount" in cols and "ct" in cols:
+        curve = standard_curve(t, amount=cols["amount"], ct=cols["ct"], gene=cols["gene"])
+        return dict(zip(curve.gene, curve.amplification))
+    raise AssayDataError("the efficiency table needs columns gene,efficiency or gene,amount,ct", file=path)
+
+
+def _run_qpcr(args) -> int:
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    from .assays import qpcr
+    from .io import output_dir, read_table
+
+    data = read_table(input_path)
+    data.attrs["source"] = args.input
+    eff = _read_efficiency(args.efficiency) if args.efficiency else None
+    refs = [r.strip() for r in args.reference_gene.split(",") if r.strip()]
+    res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
+               calibrator=args.calibrator, efficiency=eff, undetermined=args.undetermined,
+               spread_limit=args.spread_limit, ci_level=args.ci_level, source=args.input)
+    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
+    with output_dir(args.out, force=args.force) as tmp:
+        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(res.meta['targets'])} target genes)")
     return 0
 
 

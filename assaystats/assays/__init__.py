@@ -6,11 +6,14 @@ analyses (replicate means, blocks, mixed models), with figures.
 ...                                  replicate="experiment")            # doctest: +SKIP
 >>> res.omnibus; res.comparisons; res.plot()                           # doctest: +SKIP
 
-qPCR and NanoString panels are planned (issue 4).
+qPCR: ``qpcr(df, reference_genes=[...], calibrator=...)``. NanoString panels are planned (issue 4).
 """
 
 from ._compare import compare
 from ._dunnett import dunnett_cdf, dunnett_pvalue, dunnett_quantile
+from ._qpcr import genorm_m, qpcr, standard_curve
+from ._qpcr_result import QpcrResult
 from ._result import ComparisonResult, stars
 
-__all__ = ["compare", "ComparisonResult", "stars", "dunnett_cdf", "dunnett_pvalue", "dunnett_quantile"]
+__all__ = ["compare", "ComparisonResult", "qpcr", "QpcrResult", "standard_curve", "genorm_m", "stars",
+           "dunnett_cdf", "dunnett_pvalue", "dunnett_quantile"]

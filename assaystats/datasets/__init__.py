@@ -25,6 +25,9 @@ DATASETS = {
     "zfas1_viability": ("zfas1_knockdown", "viability.csv",
                         "Viability under sorafenib 0/5/10 uM with siCtrl or siZFAS1, 4 wells x 3 experiments "
                         "(simulated; truth.json)", "simulated"),
+    "zfas1_qpcr": ("zfas1_qpcr", "zfas1_qpcr.csv",
+                   "qPCR wells after ZFAS1 siRNA: 12 genes, 2 reference genes, 3 samples x 3 wells per group "
+                   "(simulated; truth.json)", "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }

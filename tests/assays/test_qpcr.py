@@ -1,0 +1,170 @@
+"""qPCR against R (hand computations and the R package pcr 1.2.2; tests/reference/qpcr/make_reference_qpcr.R)
+on the Applied Biosystems User Bulletin #2 and Yuan et al. (2006) data. Tolerance 1e-9 relative (closed forms;
+t-test p values 1e-8)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assaystats import datasets
+from assaystats.assays import qpcr, standard_curve
+from assaystats.cli import main
+from assaystats.errors import AssayDataError
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "qpcr"
+
+
+@lru_cache(maxsize=None)
+def _tab():
+    return pd.read_csv(REF / "reference_qpcr.csv", keep_default_na=False, dtype={"term": str})
+
+
+def ref(case, q, term=""):
+    t = _tab()
+    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
+    assert len(hit) == 1, (case, q, term)
+    return float(hit.value.iloc[0])
+
+
+def long_from_wide(wide, groups, samples=None):
+    n = len(wide)
+    samples = samples if samples is not None else groups
+    return pd.concat([pd.DataFrame({"sample": samples, "group": groups, "gene": g, "ct": wide[g]}) for g in wide.columns],
+                     ignore_index=True)
+
+
+def test_user_bulletin_2_fold_change():
+    ct1 = pd.read_csv(REF / "ct1.csv")
+    groups = np.where(np.arange(12) < 6, "brain", "kidney")
+    res = qpcr(long_from_wide(ct1, groups), reference_genes=["GAPDH"], calibrator="brain")
+    r = res.table.set_index("group").loc["kidney"]
+    assert r.delta_ct == pytest.approx(ref("ct1_ddct", "delta_ct", "kidney"), rel=1e-12)
+    assert r.delta_delta_ct == pytest.approx(ref("ct1_ddct", "delta_delta_ct", "kidney_vs_brain"), rel=1e-12)
+    assert r.fold_change == pytest.approx(ref("ct1_ddct", "fold_change", "kidney_vs_brain"), rel=1e-12)
+    assert r.ci_low == pytest.approx(ref("ct1_ddct", "fold_change_lower", "kidney_vs_brain"), rel=1e-12)
+    assert r.ci_high == pytest.approx(ref("ct1_ddct", "fold_change_upper", "kidney_vs_brain"), rel=1e-12)
+    assert r.fold_change == pytest.approx(ref("ct1_ddct", "pcr_relative_expression", "kidney"), rel=1e-9)
+    assert round(r.fold_change, 1) == 5.6 and round(r.ci_low, 1) == 5.3 and round(r.ci_high, 1) == 6.0  # the Bulletin
+    assert r.interval.startswith("range") and np.isnan(r.p_value)
+    assert res.meta["technical_only"]
+
+
+def test_standard_curve_efficiency():
+    ct3 = pd.read_csv(REF / "ct3.csv")
+    amounts = np.repeat([1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01], 3)
+    long = pd.concat([pd.DataFrame({"gene": g, "amount": amounts, "ct": ct3[g]}) for g in ct3.columns])
+    curve = standard_curve(long, amount="amount", ct="ct", gene="gene").set_index("gene")
+    for g in ("c_myc", "GAPDH"):
+        for col, q in (("slope", "slope"), ("intercept", "intercept"), ("r_squared", "r_squared"),
+                       ("amplification", "amplification_factor"), ("efficiency_pct", "efficiency_pct")):
+            assert curve.loc[g, col] == pytest.approx(ref("ct3_curve", q, g), rel=1e-10), (g, col)
+
+
+@pytest.fixture(scope="module")
+def ct4_long():
+    ct4 = pd.read_csv(REF / "ct4.csv")
+    groups = np.where(np.arange(24) < 12, "control", "treatment")
+    return long_from_wide(ct4, groups, samples=[f"w{i}" for i in range(24)])
+
+
+def test_yuan_2006_welch_on_delta_ct(ct4_long):
+    res = qpcr(ct4_long, reference_genes=["ref"], calibrator="control")
+    r = res.table.set_index("group").loc["treatment"]
+    assert r.delta_delta_ct == pytest.approx(ref("ct4_ttest", "welch_estimate", "treatment_vs_control"), rel=1e-10)
+    assert r.fold_change == pytest.approx(ref("ct4_ttest", "welch_fold_change", "treatment_vs_control"), rel=1e-10)
+    assert r.ci_low == pytest.approx(ref("ct4_ttest", "welch_fold_change_low", "treatment_vs_control"), rel=1e-9)
+    assert r.ci_high == pytest.approx(ref("ct4_ttest", "welch_fold_change_high", "treatment_vs_control"), rel=1e-9)
+    assert r.p_value == pytest.approx(ref("ct4_ttest", "welch_p", "treatment_vs_control"), rel=1e-8)
+    assert r.n == 12 and not res.meta["technical_only"]
+
+
+def test_pfaffl_with_efficiencies(ct4_long):
+    res = qpcr(ct4_long, reference_genes=["ref"], calibrator="control", efficiency={"target": 1.9, "ref": 2.05})
+    r = res.table.set_index("group").loc["treatment"]
+    assert r.fold_change == pytest.approx(ref("pfaffl", "ratio", "treatment_vs_control"), rel=1e-10)
+    assert r.ci_low == pytest.approx(ref("pfaffl", "welch_fold_change_low", "treatment_vs_control"), rel=1e-9)
+    assert r.p_value == pytest.approx(ref("pfaffl", "welch_p", "treatment_vs_control"), rel=1e-8)
+    # efficiencies in percent mean the same
+    res2 = qpcr(ct4_long, reference_genes=["ref"], calibrator="control", efficiency={"target": 90, "ref": 105})
+    assert res2.table.fold_change.iloc[1] == pytest.approx(r.fold_change, rel=1e-12)
+
+
+def test_genorm_m_and_several_reference_genes():
+    d = pd.read_csv(REF / "genorm_long.csv")
+    res = qpcr(d, reference_genes=["REF1", "REF2", "REF3", "REF4"], calibrator="A")
+    m = res.stability.set_index("gene")
+    for g in ("REF1", "REF2", "REF3", "REF4"):
+        assert m.loc[g, "genorm_m"] == pytest.approx(ref("genorm", "M", g), rel=1e-10)
+    assert res.stability.gene.iloc[-1] == "REF4"  # the noisiest reference gene is least stable
+    r = res.table.set_index("group").loc["B"]
+    assert r.log2_fold_change == pytest.approx(ref("genorm", "welch_estimate", "B_vs_A"), rel=1e-10)
+    assert r.p_value == pytest.approx(ref("genorm", "welch_p", "B_vs_A"), rel=1e-8)
+    assert r.ci_low == pytest.approx(ref("genorm", "welch_fold_change_low", "B_vs_A"), rel=1e-9)
+
+
+def test_example_recovers_knockdown_and_handles_undetermined():
+    import json
+
+    truth = json.loads((datasets.path("zfas1_qpcr").parent / "truth.json").read_text())
+    d = datasets.load("zfas1_qpcr")
+    res = qpcr(d, reference_genes=["GAPDH", "ACTB"], calibrator="siCtrl")
+    t = res.table[res.table.group == "siZFAS1"].set_index("gene")
+    assert t.loc["ZFAS1", "ci_low"] <= truth["fold_change_ZFAS1"] <= t.loc["ZFAS1", "ci_high"]
+    assert 70 < t.loc["ZFAS1", "knockdown_pct"] < 90
+    covered = sum(t.loc[g, "ci_low"] <= 2 ** truth["log2_fold_change"][g] <= t.loc[g, "ci_high"] for g in t.index)
+    assert covered >= 9  # 11 genes, 95% intervals
+    assert res.meta["n_nondetect"] == 1
+    tech = res.technical.set_index(["sample", "gene"])
+    assert tech.loc[("siZFAS1_3", "NANOG"), "n_wells"] == 2 and "nondetect" in tech.loc[("siZFAS1_3", "NANOG"), "flag"]
+    sub = qpcr(d, reference_genes=["GAPDH", "ACTB"], calibrator="siCtrl", undetermined=40)
+    assert sub.technical.set_index(["sample", "gene"]).loc[("siZFAS1_3", "NANOG"), "n_wells"] == 3
+    assert t["q_value"].notna().all()
+
+
+def test_bad_inputs(tmp_path, capsys):
+    good = "sample,group,gene,ct\n" + "".join(
+        f"s{i},{'A' if i < 3 else 'B'},{g},{20 + (g == 'T') * 5 + 0.1 * i}\n" for i in range(6) for g in ("R", "T"))
+    f = tmp_path / "q.csv"
+
+    def run(text, *extra):
+        f.write_text(text)
+        out = tmp_path / "o"
+        code = main(["qpcr", str(f), "--reference-gene", "R", "--calibrator", "A", "--out", str(out), *extra])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "Traceback" not in err[0] and str(f) in err[0], err
+        assert not out.exists()
+        return err[0]
+
+    assert "'ct'" in run(good.replace("s1,A,T,25.1", "s1,A,T,failed")) and "row 4: 'failed'" in run(
+        good.replace("s1,A,T,25.1", "s1,A,T,failed"))
+    assert "calibrator 'Z'" in run(good, "--calibrator", "Z")
+    msg = run(good.replace("s0,A,R", "s0,B,R"))
+    assert "sample 's0'" in msg and "'group'" in msg
+    with pytest.raises(AssayDataError, match="reference gene 'GAPDH'"):
+        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["GAPDH"], calibrator="A")
+    with pytest.raises(AssayDataError, match="calibrator 'Z'"):
+        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["R"], calibrator="Z")
+
+
+def test_missing_ct_undetermined_is_a_nondetect_not_an_error():
+    text = "sample,group,gene,ct\n" + "".join(
+        f"s{i},{'A' if i < 3 else 'B'},{g},{'Undetermined' if (i, g) == (4, 'T') else 20 + (g == 'T') * (5 + 0.07 * i * i) + 0.1 * i}\n"
+        for i in range(6) for g in ("R", "T"))
+    res = qpcr(pd.read_csv(pd.io.common.StringIO(text)), reference_genes=["R"], calibrator="A")
+    assert res.meta["n_nondetect"] == 1
+    assert res.table.set_index("group").loc["B", "n"] == 2  # sample s4 has no target Ct left
+    assert any("s4" in n for n in res.meta["notes"])
+
+
+def test_qpcr_command(tmp_path):
+    out = tmp_path / "q"
+    assert main(["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH,ACTB", "--calibrator", "siCtrl",
+                 "--out", str(out)]) == 0
+    t = pd.read_csv(out / "tables" / "relative_expression.csv")
+    assert list(t.columns[:9]) == ["group", "gene", "delta_ct", "delta_delta_ct", "fold_change", "ci_low", "ci_high",
+                                   "p_value", "knockdown_pct"]
+    assert (out / "figures" / "qpcr_heatmap.png").exists()
+    assert (out / "tables" / "reference_stability.csv").exists()
