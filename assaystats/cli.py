@@ -57,6 +57,17 @@ knockdown_pct, ...), qpcr_samples.csv, qpcr_technical.csv, reference_stability.c
 """
 
 
+NANOSTRING_EXAMPLE = """\
+examples:
+  assaystats nanostring ../shared/data/nanostring-skmel --design pheno.csv --group Treatment \\
+      --control DMSO --by BRAFGenotype --out nanostring_report
+
+Writes OUT/tables/qc.csv (sample, file, pos_factor, hk_factor, fov_ratio, binding_density, pos_r2, flags),
+normalized.csv, differential.csv (gene, group, reference, log2fc, p_value, q_value, ...),
+housekeeping_stability.csv, figures and OUT/report.html.
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -167,6 +178,25 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--spread-limit", type=float, default=0.5, help="flag technical Ct SD above this (0.5)")
     q.add_argument("--ci-level", type=float, default=0.95)
     q.set_defaults(handler=_run_qpcr)
+
+    n = sub.add_parser("nanostring", help="NanoString nCounter RCC files: QC, normalisation, differential expression",
+                       description="Read RCC files (or a folder of them), flag QC problems, normalise as nSolver "
+                       "(positive controls, background, housekeeping genes) and, with a design table, test each gene "
+                       "between groups (Welch t on log2 counts, BH q values).",
+                       epilog=NANOSTRING_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("input", metavar="RCC", nargs="+", help="RCC files or folders holding them")
+    _common_out(n)
+    n.add_argument("--design", metavar="CSV", help="one row per RCC: a 'file' column (or the sample ID) and groups")
+    n.add_argument("--group", help="design column with the condition (e.g. Treatment)")
+    n.add_argument("--control", help="reference level of --group (default: the first)")
+    n.add_argument("--by", help="design column to stratify by (e.g. cell line): comparisons within each level")
+    n.add_argument("--background", default="threshold", choices=["threshold", "subtract", "none"],
+                   help="negative-control background: threshold (default), subtract, none")
+    n.add_argument("--reference-positive", type=float,
+                   help="fixed positive-control geometric mean to normalise against (single samples)")
+    n.add_argument("--reference-housekeeping", type=float,
+                   help="fixed housekeeping geometric mean to normalise against (single samples)")
+    n.set_defaults(handler=_run_nanostring)
 
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
@@ -402,6 +432,45 @@ def _run_qpcr(args) -> int:
     with output_dir(args.out, force=args.force) as tmp:
         _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.meta['targets'])} target genes)")
+    return 0
+
+
+def _run_nanostring(args) -> int:
+    from pathlib import Path
+
+    _check_out_free(args)
+    from .assays import nanostring
+    from .io import output_dir, read_rcc, read_table
+
+    files = []
+    for spec in args.input:
+        p = Path(spec)
+        if p.is_dir():
+            found = sorted(p.glob("*.RCC")) + sorted(p.glob("*.rcc"))
+            if not found:
+                raise AssayDataError("folder holds no .RCC files", file=spec)
+            files += found
+        else:
+            files.append(p)
+    rccs = [read_rcc(f) for f in files]
+    design = None
+    if args.design:
+        design = read_table(args.design)
+        design.attrs["source"] = args.design
+    ref = {}
+    if args.reference_positive:
+        ref["positive"] = args.reference_positive
+    if args.reference_housekeeping:
+        ref["housekeeping"] = args.reference_housekeeping
+    res = nanostring(rccs, design=design, group=args.group, control=args.control, by=args.by,
+                     background=args.background, reference=ref or None)
+    parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
+                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
+    first = str(files[0])
+    args.input = f"{len(files)} RCC files"
+    with output_dir(args.out, force=args.force) as tmp:
+        _write_outputs(tmp, [res], input_path=first, args=args, parameters=parameters)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(files)} RCC files)")
     return 0
 
 

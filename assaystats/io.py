@@ -173,3 +173,82 @@ def _json_default(o):
     if isinstance(o, Path):
         return str(o)
     return str(o)
+
+
+# -- NanoString nCounter RCC ---------------------------------------------------------------------------------
+
+RCC_SECTIONS = ("Header", "Sample_Attributes", "Lane_Attributes", "Code_Summary", "Messages")
+
+
+def read_rcc(path: str | os.PathLike) -> dict:
+    """Parse a NanoString RCC file.
+
+    Returns a dict with 'file', 'header', 'sample_attributes', 'lane_attributes' (dicts of strings) and
+    'code_summary' (DataFrame CodeClass, Name, Accession, Count; every CodeClass is kept). A missing or
+    unterminated section, or a Code_Summary row that does not have four fields with an integer count, raises
+    AssayDataError naming the file and the line.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise AssayDataError("file not found", file=name)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = text.splitlines()
+    sections: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for i, line in enumerate(lines, start=1):
+        s = line.strip()
+        if s.startswith("<") and s.endswith(">"):
+            tag = s.strip("<>/")
+            if s.startswith("</"):
+                if current != tag:
+                    raise AssayDataError(f"line {i}: closing tag </{tag}> without its opening tag", file=name)
+                current = None
+            else:
+                if current is not None:
+                    raise AssayDataError(f"line {i}: section <{current}> is not closed before <{tag}>", file=name)
+                current = tag
+                sections[tag] = []
+            continue
+        if current is not None and s:
+            sections[current].append((i, s))
+    if current is not None:
+        raise AssayDataError(f"section <{current}> is not closed (file truncated at line {len(lines)}?)",
+                             file=name)
+    if "Code_Summary" not in sections:
+        raise AssayDataError("no <Code_Summary> section; not an RCC file?", file=name)
+
+    def kv(tag):
+        out = {}
+        for _i, s in sections.get(tag, []):
+            k, _, v = s.partition(",")
+            out[k.strip()] = v.strip()
+        return out
+
+    rows = []
+    body = sections["Code_Summary"]
+    if not body or not body[0][1].lower().startswith("codeclass"):
+        raise AssayDataError("the <Code_Summary> section has no header line CodeClass,Name,Accession,Count",
+                             file=name)
+    for i, s in body[1:]:
+        parts = s.split(",")
+        if len(parts) < 4:
+            raise AssayDataError(f"line {i}: Code_Summary row has {len(parts)} fields, expected 4 "
+                                 f"(CodeClass,Name,Accession,Count): {s[:60]!r}", file=name)
+        # probe names may contain commas? no: but SNV names contain '|'; the count is the last field
+        try:
+            count = int(float(parts[-1]))
+        except ValueError:
+            raise AssayDataError(f"line {i}: Count {parts[-1]!r} is not a number", file=name) from None
+        rows.append((parts[0], ",".join(parts[1:-2]), parts[-2], count))
+    if not rows:
+        raise AssayDataError("the <Code_Summary> section has no probes (truncated file?)", file=name)
+    cs = pd.DataFrame(rows, columns=["CodeClass", "Name", "Accession", "Count"])
+    return {"file": p.name, "path": name, "header": kv("Header"), "sample_attributes": kv("Sample_Attributes"),
+            "lane_attributes": kv("Lane_Attributes"), "code_summary": cs}

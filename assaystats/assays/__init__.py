@@ -6,14 +6,16 @@ analyses (replicate means, blocks, mixed models), with figures.
 ...                                  replicate="experiment")            # doctest: +SKIP
 >>> res.omnibus; res.comparisons; res.plot()                           # doctest: +SKIP
 
-qPCR: ``qpcr(df, reference_genes=[...], calibrator=...)``. NanoString panels are planned (issue 4).
+qPCR: ``qpcr(df, reference_genes=[...], calibrator=...)``. NanoString: ``nanostring(rcc_files, design=..., group=..., control=...)``.
 """
 
 from ._compare import compare
 from ._dunnett import dunnett_cdf, dunnett_pvalue, dunnett_quantile
+from ._nanostring import nanostring, normalize_rcc
+from ._nanostring_result import NanoStringResult
 from ._qpcr import genorm_m, qpcr, standard_curve
 from ._qpcr_result import QpcrResult
 from ._result import ComparisonResult, stars
 
-__all__ = ["compare", "ComparisonResult", "qpcr", "QpcrResult", "standard_curve", "genorm_m", "stars",
+__all__ = ["compare", "ComparisonResult", "qpcr", "QpcrResult", "nanostring", "normalize_rcc", "NanoStringResult", "standard_curve", "genorm_m", "stars",
            "dunnett_cdf", "dunnett_pvalue", "dunnett_quantile"]

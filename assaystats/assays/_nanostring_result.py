@@ -1,0 +1,120 @@
+"""The Result of a NanoString analysis: QC table (``table``), normalised counts, differential expression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._result import Result, format_number, format_p
+
+__all__ = ["NanoStringResult"]
+
+
+@dataclass(frozen=True)
+class NanoStringResult(Result):
+    normalized: Any = None
+    differential: Any = None
+    stability: Any = None
+
+    title: ClassVar[str] = "NanoString nCounter"
+
+    @property
+    def qc(self):
+        return self.table
+
+    def tables(self):
+        out = {"qc": self.table, "normalized": self.normalized}
+        if self.differential is not None:
+            out["differential"] = self.differential
+        if self.stability is not None:
+            out["housekeeping_stability"] = self.stability
+        return out
+
+    def plot(self, ax=None, top: int = 25):
+        """Heatmap of log2 fold changes of the genes with the smallest q values (one column per comparison)."""
+        import matplotlib.pyplot as plt
+
+        d = self.differential
+        d = d.assign(comparison=d.group + " vs " + d.reference + np.where(d.within != "", " | " + d.within, ""))
+        genes = d.sort_values("q_value").gene.drop_duplicates().head(top)
+        mat = d[d.gene.isin(genes)].pivot_table(index="gene", columns="comparison", values="log2fc").reindex(genes)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.6 * mat.shape[1] + 2.5, 0.28 * len(genes) + 1.5))
+        lim = float(np.nanmax(np.abs(mat.to_numpy()))) or 1.0
+        im = ax.imshow(mat.to_numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+        ax.set_yticks(range(len(genes)))
+        ax.set_yticklabels(genes, fontsize=7)
+        ax.set_xticks(range(mat.shape[1]))
+        ax.set_xticklabels(mat.columns, rotation=20, ha="right", fontsize=8)
+        ax.figure.colorbar(im, ax=ax, label="log2 fold change")
+        ax.set_title(f"top {len(genes)} genes by q value", fontsize=9)
+        return ax
+
+    def plot_qc(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        q = self.table
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3))
+        x = np.arange(len(q))
+        ax.bar(x - 0.2, q.pos_factor, width=0.4, label="positive factor (0.3-3)")
+        ax.bar(x + 0.2, q.hk_factor, width=0.4, label="housekeeping factor (0.1-10)")
+        ax.axhline(1, color="k", lw=0.6)
+        ax.set_xticks(x)
+        ax.set_xticklabels(q.file.str.replace(".RCC", "", regex=False), rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel("scaling factor")
+        ax.legend(frameon=False, fontsize=7)
+        return ax
+
+    def figures(self):
+        def qcfig():
+            import matplotlib.pyplot as plt
+
+            fig, ax = plt.subplots(figsize=(7, 3.4))
+            self.plot_qc(ax=ax)
+            fig.tight_layout()
+            return fig
+
+        figs = {"nanostring_qc": qcfig}
+        if self.differential is not None and len(self.differential):
+            def heat():
+                import matplotlib.pyplot as plt
+
+                fig, ax = plt.subplots(figsize=(6, 8))
+                self.plot(ax=ax)
+                fig.tight_layout()
+                return fig
+            figs["nanostring_heatmap"] = heat
+        return figs
+
+    def summary(self) -> str:
+        q = self.table
+        lines = [f"{len(q)} RCC files, CodeSet {self.meta['codeset']!r}, {self.meta['genes']} endogenous genes."]
+        bad = q[q["flags"] != "ok"]
+        lines.append("QC: all samples pass." if bad.empty else
+                     "QC flags: " + "; ".join(f"{f}: {fl}" for f, fl in zip(bad["file"], bad["flags"])) + ".")
+        if self.stability is not None:
+            lines.append("Most stable housekeeping genes (geNorm M): " + ", ".join(
+                f"{g} {format_number(m, 3)}" for g, m in zip(self.stability.gene[:3], self.stability.genorm_m[:3])) + ".")
+        d = self.differential
+        if d is not None:
+            for (grp, ref, within), sub in d.groupby(["group", "reference", "within"], sort=False):
+                sig = sub[sub.q_value < 0.05]
+                where = f" within {within}" if within else ""
+                top = sub.sort_values("q_value").head(3)
+                lines.append(f"- {grp} vs {ref}{where}: {len(sig)} of {len(sub)} genes with q < 0.05; top: " + ", ".join(
+                    f"{r.gene} (log2FC {format_number(r.log2fc, 3)}, q {format_p(r.q_value)})" for r in top.itertuples()) + ".")
+        return "\n".join(lines)
+
+    def methods(self) -> str:
+        m = self.meta
+        return ("RCC files were normalised as in nSolver: positive-control scaling (geometric mean of the six positive "
+                "controls against the " + ("fixed reference" if m["reference"] else "cohort mean") + "), background "
+                f"from the negative controls (mean + 2 SD; {m['background']}), and housekeeping scaling (geometric mean "
+                "of the housekeeping genes). QC flags use nSolver's defaults (FOV ratio < 0.75, binding density outside "
+                "0.1-2.25, positive-control R\u00b2 < 0.95, POS_E at the limit of detection, scaling factors outside "
+                "0.3-3 and 0.1-10). Differential expression: Welch t tests on log2 normalised counts per gene, "
+                "Benjamini-Hochberg q values across genes" + (f", separately within each {m['by']}" if m.get("by") else "")
+                + ".")

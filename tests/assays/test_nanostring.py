@@ -1,0 +1,147 @@
+"""NanoString on real RCC files (../shared/data/nanostring-skmel, NanoStringNCTools example data) against an
+independent base-R implementation of nSolver's definitions (tests/reference/nanostring/). Tolerance 1e-9
+relative (closed forms); t-test p and BH q values 1e-8."""
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assaystats.assays import nanostring
+from assaystats.cli import main
+from assaystats.errors import AssayDataError
+from assaystats.io import read_rcc
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "nanostring-skmel"
+REF = ROOT / "tests" / "reference" / "nanostring"
+
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason="../shared/data/nanostring-skmel is not beside the checkout")
+
+
+@lru_cache(maxsize=None)
+def _tab():
+    return pd.read_csv(REF / "reference_nanostring.csv", keep_default_na=False, dtype={"term": str})
+
+
+def ref(case, q, term=""):
+    t = _tab()
+    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
+    assert len(hit) == 1, (case, q, term)
+    return float(hit.value.iloc[0])
+
+
+@pytest.fixture(scope="module")
+def res():
+    files = sorted(DATA.glob("*.RCC"))
+    design = pd.read_csv(DATA / "3D_SolidTumor_PhenoData.csv")
+    return nanostring(files, design=design, group="Treatment", control="DMSO", by="BRAFGenotype")
+
+
+def test_rcc_reader_keeps_every_code_class():
+    r = read_rcc(DATA / "SKMEL28-VEM-8h-R1_10.RCC")
+    classes = set(r["code_summary"].CodeClass)
+    assert {"Endogenous", "Housekeeping", "Positive", "Negative", "PROTEIN", "SNV_REF", "SNV_VAR"} <= classes
+    assert r["lane_attributes"]["FovCount"] == "280" and r["sample_attributes"]["GeneRLF"] == "3D_SolidTumor_Sig"
+
+
+def test_normalisation_factors_and_qc(res):
+    qc = res.qc.set_index("file")
+    for f in qc.index:
+        for col, q in (("pos_geomean", "pos_geomean"), ("pos_factor", "pos_factor"), ("background", "background"),
+                       ("hk_geomean", "hk_geomean"), ("hk_factor", "hk_factor"), ("fov_ratio", "fov_ratio"),
+                       ("binding_density", "binding_density"), ("pos_r2", "pos_r2")):
+            assert qc.loc[f, col] == pytest.approx(ref("factors", q, f), rel=1e-9), (f, col)
+        assert qc.loc[f, "lod_ok"] == bool(ref("factors", "lod_ok", f))
+    assert (qc["flags"] == "ok").all()
+
+
+def test_normalised_values(res):
+    n = res.normalized.set_index(["sample", "gene"])
+    for f in sorted(p.name for p in DATA.glob("*.RCC")):
+        for g in ("CCND1", "MYC", "SPRY4", "TP53", "NUBP1"):
+            assert n.loc[(f, g), "log2_normalized"] == pytest.approx(ref("normalized", "log2_norm", f"{f}|{g}"), rel=1e-10)
+
+
+def test_housekeeping_stability(res):
+    st = res.stability.set_index("gene")
+    for g in st.index:
+        assert st.loc[g, "genorm_m"] == pytest.approx(ref("hk_stability", "genorm_m", g), rel=1e-9)
+
+
+def test_vemurafenib_lowers_mapk_targets_only_in_braf_mutant(res):
+    d = res.differential
+    for stratum, case in (("mut/mut", "de_mut_mut"), ("wt/wt", "de_wt_wt")):
+        sub = d[d.within == stratum].set_index("gene")
+        for g in sub.index[:40].tolist() + ["CCND1", "MYC", "SPRY4"]:
+            assert sub.loc[g, "log2fc"] == pytest.approx(ref(case, "log2fc", g), rel=1e-9, abs=1e-12)
+            assert sub.loc[g, "p_value"] == pytest.approx(ref(case, "p", g), rel=1e-8)
+            assert sub.loc[g, "q_value"] == pytest.approx(ref(case, "q", g), rel=1e-8)
+    mut = d[d.within == "mut/mut"].set_index("gene")
+    wt = d[d.within == "wt/wt"].set_index("gene")
+    for g in ("CCND1", "MYC", "SPRY4"):
+        assert mut.loc[g, "log2fc"] < -1.0  # lowered in BRAF V600E SKMEL28
+        assert abs(wt.loc[g, "log2fc"]) < 0.6 and wt.loc[g, "q_value"] > 0.2  # not in SKMEL2
+    assert mut.loc["CCND1", "q_value"] < 0.05 and mut.loc["MYC", "q_value"] < 0.05
+
+
+def test_fixed_reference_normalises_one_sample_alone(res):
+    one = DATA / "SKMEL28-VEM-8h-R1_10.RCC"
+    alone = nanostring([one], reference={"positive": res.meta["ref_positive"],
+                                         "housekeeping": res.meta["ref_housekeeping"]})
+    a = alone.normalized.set_index("gene")["log2_normalized"]
+    b = res.normalized[res.normalized["sample"] == one.name].set_index("gene")["log2_normalized"]
+    assert np.allclose(a.loc[["CCND1", "MYC", "TP53"]], b.loc[["CCND1", "MYC", "TP53"]], rtol=1e-12)
+
+
+def _copy(tmp_path, names):
+    for n in names:
+        shutil.copy(DATA / n, tmp_path / n)
+
+
+def test_truncated_code_summary(tmp_path, capsys):
+    src = (DATA / "SKMEL2-DMSO-8h-R1_04.RCC").read_text().splitlines()
+    cut = src.index("</Code_Summary>") - 150
+    bad = tmp_path / "bad.RCC"
+    bad.write_text("\n".join(src[:cut]) + "\n")
+    with pytest.raises(AssayDataError, match="not closed"):
+        read_rcc(bad)
+    out = tmp_path / "o"
+    code = main(["nanostring", str(bad), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "bad.RCC" in err[0] and "Code_Summary" in err[0] and not out.exists()
+    # a row cut in the middle
+    half = tmp_path / "half.RCC"
+    lines = src[: src.index("</Code_Summary>")]
+    lines[-1] = "Endogenous,TP53"
+    half.write_text("\n".join(lines + src[src.index("</Code_Summary>"):]) + "\n")
+    with pytest.raises(AssayDataError, match=r"line \d+: Code_Summary row has 2 fields"):
+        read_rcc(half)
+
+
+def test_different_codeset_mixed_in(tmp_path, capsys):
+    _copy(tmp_path, ["SKMEL2-DMSO-8h-R1_04.RCC", "SKMEL2-DMSO-8h-R2_04.RCC"])
+    text = (DATA / "SKMEL2-VEM-8h-R1_10.RCC").read_text().replace("3D_SolidTumor_Sig", "PanCancer_Pathways")
+    text = text.replace("Endogenous,TP53,", "Endogenous,TP53X,")
+    (tmp_path / "other.RCC").write_text(text)
+    out = tmp_path / "o"
+    code = main(["nanostring", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "other.RCC" in err[0] and "CodeSet differs" in err[0]
+    assert not out.exists()
+
+
+def test_nanostring_command(tmp_path):
+    out = tmp_path / "ns"
+    pheno = DATA / "3D_SolidTumor_PhenoData.csv"
+    assert main(["nanostring", str(DATA), "--design", str(pheno), "--group", "Treatment", "--control", "DMSO",
+                 "--by", "BRAFGenotype", "--out", str(out)]) == 0
+    qc = pd.read_csv(out / "tables" / "qc.csv")
+    assert list(qc.columns[:8]) == ["sample", "file", "pos_factor", "hk_factor", "fov_ratio", "binding_density",
+                                    "pos_r2", "flags"]
+    diff = pd.read_csv(out / "tables" / "differential.csv")
+    assert list(diff.columns[:6]) == ["gene", "group", "reference", "log2fc", "p_value", "q_value"]
+    assert (out / "figures" / "nanostring_heatmap.png").exists()
