@@ -142,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--pair", help="subject column for paired / repeated-measures designs")
     c.add_argument("--test", default="auto", choices=["auto", "welch", "student", "paired", "ratio-paired",
                                                        "mann-whitney", "wilcoxon", "anova", "welch-anova",
-                                                       "brown-forsythe", "kruskal"],
-                   help="test (default auto: Welch/paired t for two groups, ANOVA for more)")
+                                                       "brown-forsythe", "kruskal", "poisson", "negbin"],
+                   help="test (default auto: Welch/paired t for two groups, ANOVA for more; poisson/negbin for counts)")
     c.add_argument("--posthoc", choices=["dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh",
                                          "games-howell", "dunn", "none"],
                    help="post test (default: dunnett with --control, else tukey)")

@@ -32,7 +32,8 @@ TWO_GROUP = {"welch": _twogroup.welch_t, "student": _twogroup.student_t, "paired
 SEVERAL = {"anova": _oneway.anova_oneway, "welch-anova": _oneway.welch_anova,
            "brown-forsythe": _oneway.brown_forsythe_anova, "kruskal": _oneway.kruskal}
 POSTHOC = ("dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh", "games-howell", "dunn", "none")
-TESTS = ("auto", *TWO_GROUP, *SEVERAL)
+COUNT_MODELS = ("poisson", "negbin")
+TESTS = ("auto", *TWO_GROUP, *SEVERAL, *COUNT_MODELS)
 LEVELS = ("auto", "replicate", "mixed", "cell")
 
 
@@ -73,7 +74,7 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     replicate : the independent unit (experiment, animal). Default analysis on replicate means.
     pair : subject id for paired / repeated measures designs without a replicate column.
     test : 'auto' or one of welch, student, paired, ratio-paired, mann-whitney, wilcoxon, anova, welch-anova,
-        brown-forsythe, kruskal.
+        brown-forsythe, kruskal; for counts 'poisson' or 'negbin' (GLM, rate ratios vs the control).
     posthoc : dunnett, tukey, sidak, holm-sidak, bonferroni, holm, bh, games-howell, dunn, none.
     level : 'auto' (replicate means when ``replicate`` is given), 'replicate', 'mixed' or 'cell'.
     anova_type : 2 or 3 (type III uses sum-to-zero coding) for two-way designs.
@@ -131,6 +132,31 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
 
     frame = pd.DataFrame({"y": y, "g": g, "b": b if b is not None else "", "r": r if r is not None else "",
                           "p": pr if pr is not None else ""})
+    if test in COUNT_MODELS:
+        if by is not None:
+            raise AssayDataError("count models with a second factor (--by) are not supported yet")
+        if design == "nested":
+            raise AssayDataError(f"count models with replicates nested in groups ({replicate!r}) are not supported "
+                                 "yet; analyse replicate means (test='auto') or use level='mixed'")
+        if r is not None:
+            frame["p"] = frame["r"]
+            unit = f"observation ({replicate} as block)"
+        from ._glm import glm_compare
+
+        out = glm_compare(frame, levels, ctrl, test, ci_level, block=design == "crossed")
+        frame["n_obs"] = 1
+        desc = _descriptives(frame, levels, [None], ci_level, False)
+        meta = {"analysis": "compare", "value": value, "group": group, "control": ctrl, "by": None,
+                "replicate": replicate, "pair": pair, "test": test, "posthoc": "holm", "alternative": "two-sided",
+                "ci_level": ci_level, "level": level, "unit": unit, "design": design, "anova_type": None,
+                "method": out["method"], "groups": levels, "by_levels": None, "n_rows": int(len(df)),
+                "n_units": int(len(frame)), "notes": notes, "error": error, "source": src, "n": int(len(df))}
+        return ComparisonResult(table=out["comparisons"], meta=meta, omnibus=out["omnibus"], descriptives=desc,
+                                assumptions=out["assumptions"],
+                                units=frame.rename(columns={"y": value, "g": group, "b": "by",
+                                                            "r": replicate or "replicate"}))
+    raw_obs = frame.rename(columns={"y": value, "g": group, "b": by or "by", "r": replicate or "replicate"}).drop(
+        columns=["p"])
     if r is not None and level in ("auto", "replicate"):
         frame = frame.groupby(["g", "b", "r"], sort=False, as_index=False).agg(y=("y", "mean"), n_obs=("y", "size"))
         frame["p"] = frame["r"]
@@ -183,7 +209,7 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     return ComparisonResult(table=result_tables["comparisons"], meta=meta, omnibus=result_tables["omnibus"],
                             descriptives=desc, assumptions=result_tables["assumptions"],
                             units=frame.rename(columns={"y": value, "g": group, "b": by or "by",
-                                                        "r": replicate or "replicate"}))
+                                                        "r": replicate or "replicate"}), observations=raw_obs)
 
 
 def _replicate_design(g, b, r, src, replicate, group) -> str:

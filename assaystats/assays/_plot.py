@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_groups"]
+__all__ = ["plot_groups", "plot_superplot"]
 
 
 def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = True):
@@ -99,3 +99,58 @@ def _group_top(units, desc, value, group, by, key, pos):
     d = desc[(desc.group == lev) & ((desc.within == bl) if by else True)]
     upper = float((d["mean"] + d["sem"].fillna(0)).iloc[0]) if len(d) else -np.inf
     return max(float(vals.max()) if vals.size else -np.inf, upper)
+
+
+def plot_superplot(result, ax=None):
+    """SuperPlot (Lord et al. 2020): every observation coloured by its replicate, replicate means as large
+    markers in the same colour, and the mean +- SEM of the replicate means, which is what the test used."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    m = result.meta
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    obs, units = result.observations, result.units
+    value, group, rep = m["value"], m["group"], m["replicate"]
+    by = m.get("by")
+    by_levels = m.get("by_levels") or [""]
+    reps = list(dict.fromkeys(obs[rep]))
+    cmap = mpl.colormaps["tab10"]
+    colors = {r_: cmap(i % 10) for i, r_ in enumerate(reps)}
+    rng = np.random.default_rng(0)
+    x = 0.0
+    ticks, labels = [], []
+    for bl in by_levels:
+        for lev in m["groups"]:
+            sel = obs[group] == lev
+            usel = units[group] == lev
+            if by:
+                sel &= obs[by] == bl
+                usel &= units[by] == bl
+            for r_ in reps:
+                v = obs.loc[sel & (obs[rep] == r_), value].to_numpy(float)
+                ax.scatter(x + rng.uniform(-0.28, 0.28, v.size), v, s=8, color=colors[r_], alpha=0.45, lw=0)
+                mu = units.loc[usel & (units[rep] == r_), value]
+                if len(mu):
+                    ax.scatter([x + rng.uniform(-0.12, 0.12)], [float(mu.iloc[0])], s=70, color=colors[r_],
+                               edgecolor="k", lw=0.8, zorder=4)
+            mv = units.loc[usel, value].to_numpy(float)
+            if mv.size:
+                sem = mv.std(ddof=1) / np.sqrt(mv.size) if mv.size > 1 else 0.0
+                ax.errorbar([x], [mv.mean()], yerr=[sem], color="k", capsize=6, lw=1.5, zorder=5)
+                ax.plot([x - 0.3, x + 0.3], [mv.mean()] * 2, color="k", lw=2, zorder=5)
+            ticks.append(x)
+            labels.append(lev if not by else f"{lev}\n{bl}")
+            x += 1
+        x += 0.5
+    for r_ in reps:
+        ax.scatter([], [], s=40, color=colors[r_], edgecolor="k", label=str(r_))
+    ax.legend(frameon=False, fontsize=7, title=rep, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(labels)
+    ax.set_ylabel(value)
+    ax.set_title(f"SuperPlot: dots = rows, circles = {rep} means (n = {len(reps)})\nbar: mean \u00b1 SEM of the "
+                 f"{rep} means (the tested unit)", fontsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

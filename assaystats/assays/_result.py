@@ -29,6 +29,7 @@ class ComparisonResult(Result):
     descriptives: Any = None
     assumptions: Any = None
     units: Any = None
+    observations: Any = None
 
     title: ClassVar[str] = "Group comparison"
 
@@ -55,8 +56,17 @@ class ComparisonResult(Result):
             return fig
 
         figs = {f"compare_{_slug(self.meta['value'])}": groups}
-        if self.meta.get("replicate") and self.meta.get("raw") is not None:
-            pass
+        if self.meta.get("replicate") and self.observations is not None and self.meta.get("level") in ("auto", "replicate"):
+            def superplot():
+                import matplotlib.pyplot as plt
+
+                from ._plot import plot_superplot
+
+                fig, ax = plt.subplots(figsize=(max(4.4, 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1]) + 3.0), 4.2))
+                plot_superplot(self, ax=ax)
+                fig.tight_layout()
+                return fig
+            figs[f"superplot_{_slug(self.meta['value'])}"] = superplot
         return figs
 
     def summary(self) -> str:
@@ -116,6 +126,8 @@ def _slug(s) -> str:
 
 def _stat_name(method: str) -> str:
     m = method.lower()
+    if "likelihood-ratio" in m:
+        return "χ²"
     if "kruskal" in m:
         return "H"
     if "anova" in m or "f " in m:

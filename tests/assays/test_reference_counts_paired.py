@@ -1,0 +1,86 @@
+"""Count GLMs and many-gene paired tests against R (tests/reference/assays_extra/make_reference_extra.R):
+glm(poisson), MASS::glm.nb, anova LR tests, t.test(paired), wilcox.test(paired), p.adjust(BH).
+Tolerances: 2e-6 relative for Poisson GLM estimates/SEs (R's glm stops at its default epsilon 1e-8 on the
+deviance; we iterate to 1e-12), 1e-5 for the negative-binomial
+theta and its LR test (theta by BFGS to a gradient of 1e-10), 1e-9 for the paired tests."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assaystats.assays import compare, paired_genes
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "assays_extra"
+
+
+@lru_cache(maxsize=None)
+def _tab():
+    return pd.read_csv(REF / "reference_extra.csv", keep_default_na=False, dtype={"term": str})
+
+
+def ref(case, q, term=""):
+    t = _tab()
+    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
+    assert len(hit) == 1, (case, q, term)
+    return float(hit.value.iloc[0])
+
+
+@pytest.mark.parametrize("test,case,tol", [("poisson", "is_poisson", 2e-6), ("negbin", "is_negbin", 1e-5)])
+def test_insect_sprays_rate_ratios(test, case, tol):
+    d = pd.read_csv(REF / "InsectSprays.csv")
+    res = compare(d, value="count", group="spray", control="A", test=test)
+    comp = res.table.set_index("group1")
+    for s in "BCDEF":
+        assert comp.loc[s, "log_rate_ratio"] == pytest.approx(ref(case, "estimate", s), rel=tol)
+        assert comp.loc[s, "se"] == pytest.approx(ref(case, "se", s), rel=tol)
+        assert comp.loc[s, "estimate"] == pytest.approx(ref(case, "rate_ratio", s), rel=tol)
+        assert comp.loc[s, "ci_low"] == pytest.approx(ref(case, "rr_lower", s), rel=tol)
+        assert comp.loc[s, "ci_high"] == pytest.approx(ref(case, "rr_upper", s), rel=tol)
+        assert comp.loc[s, "p_value"] == pytest.approx(ref(case, "p", s), rel=max(tol, 1e-6) * 100, abs=1e-300)
+    om = res.omnibus.iloc[0]
+    term = "spray"
+    assert om.statistic == pytest.approx(ref(case, "lr_stat", term), rel=tol)
+    assert om.df_num == ref(case, "df", term)
+    if test == "poisson":
+        assert om.p_value == pytest.approx(ref(case, "p", term), rel=1e-6)
+        assert om.dispersion == pytest.approx(ref(case, "dispersion"), rel=1e-9)
+        assert not res.assumptions.passed.iloc[0]  # 1.51 > 1.5: overdispersion flagged, model kept
+    else:
+        assert om.theta == pytest.approx(ref(case, "theta"), rel=tol)
+        assert om.p_value == pytest.approx(ref(case, "p_upper", term), rel=1e-3)
+
+
+def test_warpbreaks_poisson_with_crossed_block():
+    d = pd.read_csv(REF / "warpbreaks.csv")
+    # wool is crossed with tension (each wool holds every tension), so it enters as a block
+    res = compare(d, value="breaks", group="tension", control="L", test="poisson", replicate="wool")
+    comp = res.table.set_index("group1")
+    for t in ("M", "H"):
+        assert comp.loc[t, "log_rate_ratio"] == pytest.approx(ref("wb_poisson", "estimate", t), rel=2e-6)
+        assert comp.loc[t, "se"] == pytest.approx(ref("wb_poisson", "se", t), rel=2e-6)
+        assert comp.loc[t, "ci_low"] == pytest.approx(ref("wb_poisson", "rr_lower", t), rel=2e-6)
+    assert res.omnibus.statistic.iloc[0] == pytest.approx(ref("wb_poisson", "lr_stat", "tension"), rel=2e-6)
+    assert "block" in res.table.method.iloc[0]
+
+
+def test_paired_genes_tumour_vs_normal():
+    d = pd.read_csv(REF / "paired_genes.csv")
+    res = paired_genes(d, gene="gene", value="expression", pair="patient", group="tissue", control="normal")
+    t = res.table.set_index("gene")
+    assert len(t) == 20
+    for g in t.index:
+        assert t.loc[g, "mean_diff"] == pytest.approx(ref("pg_paired", "estimate", g), rel=1e-9, abs=1e-12)
+        assert t.loc[g, "t"] == pytest.approx(ref("pg_paired", "t", g), rel=1e-9, abs=1e-12)
+        assert t.loc[g, "ci_low"] == pytest.approx(ref("pg_paired", "lower", g), rel=1e-9)
+        assert t.loc[g, "p_t"] == pytest.approx(ref("pg_paired", "p", g), rel=1e-8)
+        assert t.loc[g, "q_t"] == pytest.approx(ref("pg_paired", "q_t", g), rel=1e-8)
+        assert t.loc[g, "wilcoxon_v"] == ref("pg_paired", "w_stat", g)
+        assert t.loc[g, "p_w"] == pytest.approx(ref("pg_paired", "w_p", g), rel=1e-8)
+        assert t.loc[g, "q_w"] == pytest.approx(ref("pg_paired", "q_w", g), rel=1e-8)
+    # planted truth: G01-G05 up (+1.5), G06-G08 down (-1.0), the rest null; BH at 5% allows a false discovery
+    sig = t[t.q_t < 0.05]
+    assert {"G01", "G02", "G03", "G04", "G05"} <= set(sig[sig.mean_diff > 0].index)
+    false = set(sig.index) - {f"G0{i}" for i in range(1, 9)}
+    assert len(false) <= 2
