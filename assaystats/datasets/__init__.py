@@ -28,6 +28,18 @@ DATASETS = {
     "zfas1_qpcr": ("zfas1_qpcr", "zfas1_qpcr.csv",
                    "qPCR wells after ZFAS1 siRNA: 12 genes, 2 reference genes, 3 samples x 3 wells per group "
                    "(simulated; truth.json)", "simulated"),
+    "lcsc_flow": ("study_panels", "lcsc_flow.csv",
+                  "EpCAM+CD133+ % by flow in parental and resistant lines, 3 experiments (simulated; truth.json)",
+                  "simulated"),
+    "apoptosis": ("study_panels", "apoptosis.csv",
+                  "Apoptosis % after siCtrl/siZFAS1 +- sorafenib 5 uM, 3 wells x 3 experiments (simulated)",
+                  "simulated"),
+    "notch_tumour_normal": ("study_panels", "notch_tumour_normal.csv",
+                            "Notch genes in 12 HCCs and matched normal liver, log2 expression (simulated)",
+                            "simulated"),
+    "nanostring_skmel": ("nanostring_skmel", "3D_SolidTumor_PhenoData.csv",
+                         "12 NanoString RCC files (SKMEL2/SKMEL28 +- vemurafenib) and their design table; the "
+                         "RCC files lie beside it (NanoStringNCTools example data, MIT)", "real"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }
