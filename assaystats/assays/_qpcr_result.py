@@ -41,7 +41,7 @@ class QpcrResult(Result):
 
         t = self.table[self.table.group != self.meta["calibrator"]]
         if ax is None:
-            _, ax = plt.subplots(figsize=(max(3.5, 0.9 * len(t) + 1.5), 3.8))
+            _, ax = plt.subplots(figsize=(min(10.0, max(3.5, 0.55 * len(t) + 1.5)), 3.8))
         genes = list(dict.fromkeys(t.gene))
         groups = list(dict.fromkeys(t.group))
         width = 0.8 / max(len(groups), 1)
@@ -86,7 +86,8 @@ class QpcrResult(Result):
         def bars():
             import matplotlib.pyplot as plt
 
-            fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(self.table) + 1.5), 3.8))
+            n = int((self.table.group != self.meta["calibrator"]).sum())
+            fig, ax = plt.subplots(figsize=(min(10.0, max(4.0, 0.55 * n + 1.5)), 3.8))
             self.plot(ax=ax)
             fig.tight_layout()
             return fig
@@ -96,7 +97,8 @@ class QpcrResult(Result):
             def heat():
                 import matplotlib.pyplot as plt
 
-                fig, ax = plt.subplots(figsize=(5, 0.35 * len(self.meta["targets"]) + 1.8))
+                n_groups = len(self.meta["groups"]) - 1
+                fig, ax = plt.subplots(figsize=(2.6 + 0.9 * n_groups, 0.3 * len(self.meta["targets"]) + 1.4))
                 self.plot_heatmap(ax=ax)
                 fig.tight_layout()
                 return fig
