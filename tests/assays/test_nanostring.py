@@ -1,4 +1,5 @@
-"""NanoString on real RCC files (../shared/data/nanostring-skmel, NanoStringNCTools example data) against an
+"""NanoString on real RCC files (data/nanostring_skmel, a copy of ../shared/data/nanostring-skmel: NanoStringNCTools
+example data, MIT) against an
 independent base-R implementation of nSolver's definitions (tests/reference/nanostring/). Tolerance 1e-9
 relative (closed forms); t-test p and BH q values 1e-8."""
 
@@ -16,10 +17,8 @@ from assaystats.errors import AssayDataError
 from assaystats.io import read_rcc
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "nanostring-skmel"
+DATA = ROOT / "data" / "nanostring_skmel"
 REF = ROOT / "tests" / "reference" / "nanostring"
-
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason="../shared/data/nanostring-skmel is not beside the checkout")
 
 
 @lru_cache(maxsize=None)
