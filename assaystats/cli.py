@@ -330,6 +330,16 @@ def _write_outputs(tmp, results, *, input_path, args, parameters):
                 "meta": [r.to_dict()["meta"] for r in results]}, tmp / "provenance.json")
 
 
+def _write_run(args, results, input_path) -> None:
+    """Write every output of a run into a temporary folder that becomes --out only when complete."""
+    from .io import output_dir
+
+    parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
+                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
+    with output_dir(args.out, force=args.force) as tmp:
+        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters)
+
+
 def _check_out_free(args):
     from pathlib import Path
 
@@ -359,7 +369,7 @@ def _run_doseresponse(args) -> int:
 
     from .doseresponse import fit
     from .errors import FitWarning
-    from .io import output_dir, read_table
+    from .io import read_table
 
     data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
     data.attrs["source"] = args.input
@@ -380,9 +390,7 @@ def _run_doseresponse(args) -> int:
     for w in caught:
         if issubclass(w.category, FitWarning):
             print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters)
+    _write_run(args, results, input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
     return 0
 
@@ -394,7 +402,7 @@ def _run_compare(args) -> int:
     input_path = _resolve_input(args.input)
     from .assays import compare
     from .errors import AssayWarning
-    from .io import output_dir, read_table
+    from .io import read_table
 
     data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
     data.attrs["source"] = args.input
@@ -407,9 +415,7 @@ def _run_compare(args) -> int:
     for w in caught:
         if issubclass(w.category, AssayWarning):
             print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} comparisons)")
     return 0
 
@@ -434,7 +440,7 @@ def _run_qpcr(args) -> int:
     _check_out_free(args)
     input_path = _resolve_input(args.input)
     from .assays import qpcr
-    from .io import output_dir, read_table
+    from .io import read_table
 
     data = read_table(input_path)
     data.attrs["source"] = args.input
@@ -443,9 +449,7 @@ def _run_qpcr(args) -> int:
     res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
                calibrator=args.calibrator, efficiency=eff, undetermined=args.undetermined,
                spread_limit=args.spread_limit, ci_level=args.ci_level, source=args.input)
-    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.meta['targets'])} target genes)")
     return 0
 
@@ -455,7 +459,7 @@ def _run_nanostring(args) -> int:
 
     _check_out_free(args)
     from .assays import nanostring
-    from .io import output_dir, read_rcc, read_table
+    from .io import read_rcc, read_table
 
     files = []
     for spec in args.input:
@@ -479,12 +483,8 @@ def _run_nanostring(args) -> int:
         ref["housekeeping"] = args.reference_housekeeping
     res = nanostring(rccs, design=design, group=args.group, control=args.control, by=args.by,
                      background=args.background, reference=ref or None)
-    parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
-                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    first = str(files[0])
     args.input = f"{len(files)} RCC files"
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, [res], input_path=first, args=args, parameters=parameters)
+    _write_run(args, [res], str(files[0]))
     print(f"{PROG}: wrote {args.out}/report.html ({len(files)} RCC files)")
     return 0
 
@@ -493,14 +493,12 @@ def _run_paired_genes(args) -> int:
     _check_out_free(args)
     input_path = _resolve_input(args.input)
     from .assays import paired_genes
-    from .io import output_dir, read_table
+    from .io import read_table
 
     data = read_table(input_path)
     res = paired_genes(data, gene=args.gene, value=args.value, pair=args.pair, group=args.group,
                        control=args.control, ci_level=args.ci_level, source=args.input)
-    parameters = {k: v for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, [res], input_path=input_path, args=args, parameters=parameters)
+    _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
     return 0
 

@@ -150,7 +150,6 @@ def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control
     design : DataFrame with one row per RCC, matched by a ``file`` column (file name) or by the sample ID; it
         holds ``group`` (and ``by`` for stratified comparisons, e.g. cell line).
     """
-    import pandas as pd
 
     from ..io import read_rcc
     from ._nanostring_result import NanoStringResult
@@ -182,7 +181,6 @@ def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control
 
 
 def _match_design(design, parsed, group, by):
-    import pandas as pd
 
     d = design.copy()
     for col in [group, by]:

@@ -119,7 +119,7 @@ class QpcrResult(Result):
                          f"ddCt {format_number(r.delta_delta_ct, 3)}, n = {r.n}.")
         if self.stability is not None:
             best = self.stability.iloc[0]
-            lines.append(f"Reference-gene stability (geNorm M, lower is better): "
+            lines.append("Reference-gene stability (geNorm M, lower is better): "
                          + ", ".join(f"{g} {format_number(v, 3)}" for g, v in zip(self.stability.gene,
                                                                                  self.stability.genorm_m))
                          + f"; most stable {best.gene}.")

@@ -4,7 +4,6 @@ independent base-R implementation of nSolver's definitions (tests/reference/nano
 relative (closed forms); t-test p and BH q values 1e-8."""
 
 import shutil
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +14,14 @@ from assaystats.assays import nanostring
 from assaystats.cli import main
 from assaystats.errors import AssayDataError
 from assaystats.io import read_rcc
+from tests._reference import Reference
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "nanostring_skmel"
 REF = ROOT / "tests" / "reference" / "nanostring"
 
 
-@lru_cache(maxsize=None)
-def _tab():
-    return pd.read_csv(REF / "reference_nanostring.csv", keep_default_na=False, dtype={"term": str})
-
-
-def ref(case, q, term=""):
-    t = _tab()
-    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
-    assert len(hit) == 1, (case, q, term)
-    return float(hit.value.iloc[0])
+ref = Reference("nanostring/reference_nanostring.csv")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 on the Applied Biosystems User Bulletin #2 and Yuan et al. (2006) data. Tolerance 1e-9 relative (closed forms;
 t-test p values 1e-8)."""
 
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -13,24 +12,15 @@ from assaystats import datasets
 from assaystats.assays import qpcr, standard_curve
 from assaystats.cli import main
 from assaystats.errors import AssayDataError
+from tests._reference import Reference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "qpcr"
 
 
-@lru_cache(maxsize=None)
-def _tab():
-    return pd.read_csv(REF / "reference_qpcr.csv", keep_default_na=False, dtype={"term": str})
-
-
-def ref(case, q, term=""):
-    t = _tab()
-    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
-    assert len(hit) == 1, (case, q, term)
-    return float(hit.value.iloc[0])
+ref = Reference("qpcr/reference_qpcr.csv")
 
 
 def long_from_wide(wide, groups, samples=None):
-    n = len(wide)
     samples = samples if samples is not None else groups
     return pd.concat([pd.DataFrame({"sample": samples, "group": groups, "gene": g, "ct": wide[g]}) for g in wide.columns],
                      ignore_index=True)

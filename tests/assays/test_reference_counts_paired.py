@@ -4,27 +4,18 @@ Tolerances: 2e-6 relative for Poisson GLM estimates/SEs (R's glm stops at its de
 deviance; we iterate to 1e-12), 1e-5 for the negative-binomial
 theta and its LR test (theta by BFGS to a gradient of 1e-10), 1e-9 for the paired tests."""
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from assaystats.assays import compare, paired_genes
+from tests._reference import Reference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "assays_extra"
 
 
-@lru_cache(maxsize=None)
-def _tab():
-    return pd.read_csv(REF / "reference_extra.csv", keep_default_na=False, dtype={"term": str})
-
-
-def ref(case, q, term=""):
-    t = _tab()
-    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
-    assert len(hit) == 1, (case, q, term)
-    return float(hit.value.iloc[0])
+ref = Reference("assays_extra/reference_extra.csv")
 
 
 @pytest.mark.parametrize("test,case,tol", [("poisson", "is_poisson", 2e-6), ("negbin", "is_negbin", 1e-5)])

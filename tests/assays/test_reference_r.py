@@ -6,28 +6,18 @@ Tolerances: 1e-9 relative for closed-form statistics (t, F, SS); 1e-6 for p valu
 optimiser (statsmodels REML converges to ~1e-7).
 """
 
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from assaystats.assays import compare
+from tests._reference import Reference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "assays"
 
 
-@lru_cache(maxsize=None)
-def _tab():
-    return pd.read_csv(REF / "reference_assays.csv", keep_default_na=False, dtype={"term": str})
-
-
-def ref(case, q, term=""):
-    t = _tab()
-    hit = t[(t.case == case) & (t.quantity == q) & (t.term == term)]
-    assert len(hit) == 1, (case, q, term)
-    return float(hit.value.iloc[0])
+ref = Reference("assays/reference_assays.csv")
 
 
 def data(name):

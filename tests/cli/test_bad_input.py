@@ -3,7 +3,6 @@ column and the rows, no traceback, and no output folder left behind."""
 
 from pathlib import Path
 
-
 from assaystats.cli import main
 
 GOOD = "line,dose,resp\n" + "".join(
