@@ -1,0 +1,141 @@
+"""The Result of a survival analysis, with Kaplan-Meier and forest plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._result import Result, format_number, format_p
+
+__all__ = ["SurvivalResult"]
+
+
+def _pw(p):
+    s = format_p(p)
+    return s if s.startswith("<") else f"= {s}"
+
+
+@dataclass(frozen=True)
+class SurvivalResult(Result):
+    """``table`` (also ``groups``): n, events, median with interval, RMST per group; ``logrank``, ``cox``,
+    ``cox_tests``, ``curves`` (Kaplan-Meier steps), ``risk_table``, ``survival_at``, ``pairwise``, and for an
+    expression split ``cutpoint``, ``cut_scan`` and ``continuous`` (Cox on the continuous expression)."""
+
+    logrank: Any = None
+    cox: Any = None
+    cox_tests: Any = None
+    curves: Any = None
+    risk_table: Any = None
+    survival_at: Any = None
+    pairwise: Any = None
+    cutpoint: Any = None
+    cut_scan: Any = None
+    continuous: Any = None
+
+    title: ClassVar[str] = "Survival"
+
+    @property
+    def groups(self):
+        return self.table
+
+    def tables(self):
+        out = {"groups": self.table, "logrank": self.logrank, "risk_table": self.risk_table}
+        for name in ("cox", "cox_tests", "survival_at", "pairwise", "cutpoint", "continuous"):
+            v = getattr(self, name)
+            if v is not None:
+                out["cox_continuous" if name == "continuous" else name] = v
+        return out
+
+    def plot(self, ax=None, *, risk_table: bool = True):
+        from ._plot import plot_km
+
+        return plot_km(self, ax=ax, risk_table=risk_table)
+
+    def figures(self):
+        figs = {}
+
+        def km():
+            import matplotlib.pyplot as plt
+
+            fig = plt.figure(figsize=(6.4, 5.2))
+            ax = fig.add_axes([0.12, 0.33, 0.83, 0.6])
+            self.plot(ax=ax)
+            return fig
+
+        figs["kaplan_meier"] = km
+        if self.cox is not None and len(self.cox) > 1:
+            def forest():
+                import matplotlib.pyplot as plt
+
+                from ._plot import plot_forest
+
+                fig, ax = plt.subplots(figsize=(6, 0.45 * len(self.cox) + 1.5))
+                plot_forest(self, ax=ax)
+                fig.tight_layout()
+                return fig
+            figs["cox_forest"] = forest
+        if self.cut_scan is not None:
+            def scan():
+                import matplotlib.pyplot as plt
+
+                from ._plot import plot_cut_scan
+
+                fig, ax = plt.subplots(figsize=(5.5, 3.4))
+                plot_cut_scan(self, ax=ax)
+                fig.tight_layout()
+                return fig
+            figs["cutpoint_scan"] = scan
+        return figs
+
+    def hr_label(self) -> str:
+        if self.cox is None or not len(self.cox):
+            return ""
+        r = self.cox.iloc[0]
+        return (f"HR {r.term} = {format_number(r.hr, 3)} ({format_number(r.hr_ci_low, 3)}-"
+                f"{format_number(r.hr_ci_high, 3)})")
+
+    def summary(self) -> str:
+        m = self.meta
+        u = f" {m['time_unit']}" if m.get("time_unit") else ""
+        lvl = int(round(100 * m["ci_level"]))
+        lines = [f"Grouping: {m['rule']}. n = {m['n']}" + (f" ({m['n_dropped']} rows dropped)" if m["n_dropped"] else "")
+                 + "."]
+        for r in self.table.itertuples(index=False):
+            med = (f"median {format_number(r.median)}{u} ({lvl}% CI {format_number(r.median_ci_low)} to "
+                   f"{format_number(r.median_ci_high) if r.median_ci_high == r.median_ci_high else 'not reached'})"
+                   if r.median == r.median else "median not reached")
+            lines.append(f"- {r.group}: n = {r.n}, {r.events} events, {med}.")
+        for r in self.logrank.itertuples(index=False):
+            lines.append(f"- {r.method}: \u03c7\u00b2({r.df}) = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
+        if self.cox is not None:
+            for r in self.cox.itertuples(index=False):
+                lines.append(f"- Cox ({m['ties']} ties): {r.term}: HR {format_number(r.hr, 3)} ({lvl}% CI "
+                             f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {_pw(r.p_value)}.")
+        if self.cutpoint is not None:
+            c = self.cutpoint.iloc[0]
+            lines.append(f"- Optimal cut {format_number(c.cutpoint)}: maximally selected log-rank statistic "
+                         f"{format_number(c.statistic, 4)}, corrected p {_pw(c.p_value)} (the naive log-rank p at this "
+                         f"cut, {format_p(c.naive_p_value)}, ignores the search and is not a valid test).")
+        if self.continuous is not None:
+            for r in self.continuous.itertuples(index=False):
+                lines.append(f"- Cox on the continuous value, {r.term}: HR {format_number(r.hr, 3)} "
+                             f"({format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {_pw(r.p_value)}.")
+        lines += m.get("notes", [])
+        return "\n".join(lines)
+
+    def methods(self) -> str:
+        m = self.meta
+        ci = {"log": "log (R's default)", "log-log": "log-log", "plain": "plain"}[m["conf_type"]]
+        return (f"Kaplan-Meier estimates with Greenwood standard errors and {ci} confidence intervals; medians by R's "
+                "rule (first time the curve is at or below 0.5; midpoint where it is flat at 0.5), with the interval "
+                f"from the confidence curves. Groups: {m['rule']}. Log-rank test ({'rho = ' + str(m['rho']) if m['rho'] else 'unweighted'})"
+                + ("; with three or more groups a trend test across the ordered groups and pairwise tests with "
+                   "Benjamini-Hochberg adjustment" if len(m["levels"]) > 2 else "")
+                + f". Cox proportional hazards ({m['ties']} ties; reference group '{m['reference']}'"
+                + (f"; adjusted for {', '.join(m['covariates'])}" if m["covariates"] else "") + "), Wald intervals, "
+                "likelihood-ratio, Wald and score tests and Harrell's concordance."
+                + (" The expression was also analysed as a continuous covariate (per unit and per SD) so that the "
+                   "dichotomised result can be read beside it." if m.get("expression") else "")
+                + f" Restricted mean survival time up to {format_number(m['rmst_tau'])}.")
