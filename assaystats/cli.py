@@ -68,6 +68,19 @@ housekeeping_stability.csv, figures and OUT/report.html.
 """
 
 
+SURVIVAL_EXAMPLE = """\
+examples:
+  assaystats survival example:lihc_cohort --time os_months --event os_event --expression ZFAS1 \\
+      --cutoff median --covariates age --time-unit months --out os_report
+  assaystats survival lung.csv --time time --event status --event-value 2 --group sex --out lung_report
+
+Writes OUT/tables/groups.csv (group, n, events, median, median_ci_low, median_ci_high, ...), logrank.csv
+(statistic, df, p_value, method), cox.csv (term, coef, se, hr, hr_ci_low, hr_ci_high, z, p_value), risk_table.csv
+(group, time, n_at_risk, events, censored), ph_test.csv, and for --cutoff optimal cutpoint.csv (cutpoint,
+statistic, p_value, method, n_low, n_high, naive_p_value).
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -212,6 +225,34 @@ def build_parser() -> argparse.ArgumentParser:
     pgp.add_argument("--control", required=True, help="the reference level (normal)")
     pgp.add_argument("--ci-level", type=float, default=0.95)
     pgp.set_defaults(handler=_run_paired_genes)
+
+    sv = sub.add_parser("survival", help="Kaplan-Meier, log-rank and Cox by a group or a gene's expression",
+                        description="Survival by a grouping column or by a numeric column (expression) split by a "
+                        "rule; Kaplan-Meier with number-at-risk table, log-rank, Cox (with covariates), the "
+                        "proportional-hazards check, and for --cutoff optimal the maximally selected log-rank "
+                        "statistic with a corrected p value.",
+                        epilog=SURVIVAL_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sv.add_argument("input", metavar="INPUT", help="table (one row per patient) or example:NAME")
+    _common_out(sv)
+    sv.add_argument("--time", required=True, help="follow-up time column")
+    sv.add_argument("--event", required=True, help="event column (0/1 or true/false)")
+    sv.add_argument("--event-value", help="value of --event that means the event (e.g. 2 for survival::lung)")
+    grp = sv.add_mutually_exclusive_group(required=True)
+    grp.add_argument("--group", help="grouping column")
+    grp.add_argument("--expression", help="numeric column to split (gene expression)")
+    sv.add_argument("--cutoff", default="median",
+                    help="median (default), tertile, quartile, optimal, pNN (percentile) or a value")
+    sv.add_argument("--covariates", default="", help="Cox covariates, comma separated (e.g. age,stage)")
+    sv.add_argument("--reference", help="reference group of the hazard ratio (default: first, or 'low')")
+    sv.add_argument("--order", default="", help="group order, comma separated (for the trend test)")
+    sv.add_argument("--conf-type", default="log", choices=["log", "log-log", "plain"],
+                    help="Kaplan-Meier interval type (default log, as R)")
+    sv.add_argument("--ties", default="efron", choices=["efron", "breslow"])
+    sv.add_argument("--times", default="", help="report survival at these times, e.g. 12,36,60")
+    sv.add_argument("--rmst", type=float, help="horizon of the restricted mean survival time")
+    sv.add_argument("--min-prop", type=float, default=0.1, help="optimal cut: minimum proportion per side (0.1)")
+    sv.add_argument("--time-unit", default="", choices=["", "days", "months", "years", "weeks"])
+    sv.set_defaults(handler=_run_survival)
 
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
@@ -500,6 +541,28 @@ def _run_paired_genes(args) -> int:
                        control=args.control, ci_level=args.ci_level, source=args.input)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
+    return 0
+
+
+def _run_survival(args) -> int:
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    from .io import read_table
+    from .survival import analyze
+
+    data = read_table(input_path)
+    try:
+        times = [float(x) for x in args.times.split(",") if x.strip()]
+    except ValueError:
+        raise AssayDataError(f"--times expects numbers separated by commas; got {args.times!r}") from None
+    res = analyze(data, time=args.time, event=args.event, event_value=args.event_value, group=args.group,
+                  expression=args.expression, cutoff=args.cutoff,
+                  covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], reference=args.reference,
+                  order=[o.strip() for o in args.order.split(",") if o.strip()] or None, conf_type=args.conf_type,
+                  ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop, time_unit=args.time_unit,
+                  source=args.input)
+    _write_run(args, [res], input_path)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} groups)")
     return 0
 
 

@@ -130,10 +130,14 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     if zero_event:
         notes.append(f"group(s) {', '.join(map(repr, zero_event))} have no events: the hazard ratio against them is "
                      "not estimable and the Cox model is not fitted.")
-        cox = None
+        cox = ph = None
     else:
-        X, names = _design(frame, gidx, levels, ref, covariates, src)
+        X, names, term_cols = _design(frame, gidx, levels, ref, covariates, src,
+                                      gname=group or f"{expression} ({cutoff})")
         cox = cox_fit(t, e, X, names, ties=ties, ci_level=ci_level, src=src)
+        from ._zph import cox_zph
+
+        ph = cox_zph(t, e, X, cox["beta"], names, ties=ties, transform="km", terms=term_cols)
     meta = {"analysis": "survival", "time": time, "event": event, "event_value": event_value, "group": group,
             "expression": expression, "cutoff": cutoff if expression else None, "rule": rule, "reference": ref,
             "levels": levels, "covariates": list(covariates), "conf_type": conf_type, "ci_level": ci_level,
@@ -141,7 +145,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
             "rho": rho, "source": src, "rmst_tau": tau}
     return SurvivalResult(
         table=groups, meta=meta, logrank=pd.DataFrame(lr_rows), cox=None if cox is None else cox["table"],
-        cox_tests=None if cox is None else cox["tests"].assign(concordance=cox["concordance"]),
+        cox_tests=None if cox is None else cox["tests"].assign(concordance=cox["concordance"]), ph_test=ph,
         curves=pd.concat(curves, ignore_index=True), risk_table=pd.DataFrame(risk),
         survival_at=pd.DataFrame(at) if at else None, pairwise=pairwise,
         cutpoint=None if cut_info is None else pd.DataFrame([{
@@ -162,25 +166,28 @@ def _risk_times(t):
     return list(np.arange(0, hi + 1e-9, step))
 
 
-def _design(frame, gidx, levels, ref, covariates, src):
+def _design(frame, gidx, levels, ref, covariates, src, gname="group"):
     import pandas as pd
 
-    cols, names = [], []
+    cols, names, terms = [], [], {}
     for k, lev in enumerate(levels):
         if lev != ref:
+            terms.setdefault(gname, []).append(len(cols))
             cols.append((gidx == k).astype(float))
             names.append(f"{lev} vs {ref}")
     for c in covariates:
         v = pd.to_numeric(frame[c], errors="coerce")
         if v.notna().all():
+            terms[str(c)] = [len(cols)]
             cols.append(v.to_numpy(float))
             names.append(str(c))
         else:
             levs = list(dict.fromkeys(frame[c].astype(str)))
             for lv in levs[1:]:
+                terms.setdefault(str(c), []).append(len(cols))
                 cols.append((frame[c].astype(str) == lv).to_numpy(float))
                 names.append(f"{c}: {lv} vs {levs[0]}")
-    return np.column_stack(cols), names
+    return np.column_stack(cols), names, terms
 
 
 def _continuous_cox(frame, x, expression, ties, ci_level, src):

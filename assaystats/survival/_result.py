@@ -26,6 +26,7 @@ class SurvivalResult(Result):
     logrank: Any = None
     cox: Any = None
     cox_tests: Any = None
+    ph_test: Any = None
     curves: Any = None
     risk_table: Any = None
     survival_at: Any = None
@@ -42,7 +43,7 @@ class SurvivalResult(Result):
 
     def tables(self):
         out = {"groups": self.table, "logrank": self.logrank, "risk_table": self.risk_table}
-        for name in ("cox", "cox_tests", "survival_at", "pairwise", "cutpoint", "continuous"):
+        for name in ("cox", "cox_tests", "ph_test", "survival_at", "pairwise", "cutpoint", "continuous"):
             v = getattr(self, name)
             if v is not None:
                 out["cox_continuous" if name == "continuous" else name] = v
@@ -113,6 +114,12 @@ class SurvivalResult(Result):
             for r in self.cox.itertuples(index=False):
                 lines.append(f"- Cox ({m['ties']} ties): {r.term}: HR {format_number(r.hr, 3)} ({lvl}% CI "
                              f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {_pw(r.p_value)}.")
+        if self.ph_test is not None:
+            bad = self.ph_test[(self.ph_test.p_value < 0.05)]
+            g = self.ph_test[self.ph_test.term == "GLOBAL"].iloc[0]
+            lines.append(f"- Proportional hazards (cox.zph score test, g = 1 - KM): global p {_pw(g.p_value)}"
+                         + (f"; violated for {', '.join(bad.term[bad.term != 'GLOBAL'])}" if len(bad[bad.term != 'GLOBAL']) else "")
+                         + ".")
         if self.cutpoint is not None:
             c = self.cutpoint.iloc[0]
             lines.append(f"- Optimal cut {format_number(c.cutpoint)}: maximally selected log-rank statistic "
@@ -135,7 +142,8 @@ class SurvivalResult(Result):
                    "Benjamini-Hochberg adjustment" if len(m["levels"]) > 2 else "")
                 + f". Cox proportional hazards ({m['ties']} ties; reference group '{m['reference']}'"
                 + (f"; adjusted for {', '.join(m['covariates'])}" if m["covariates"] else "") + "), Wald intervals, "
-                "likelihood-ratio, Wald and score tests and Harrell's concordance."
+                "likelihood-ratio, Wald and score tests and Harrell's concordance; proportional hazards checked per "
+                "term and globally by the score test of x*g(t) with g = 1 - KM (R's cox.zph)."
                 + (" The expression was also analysed as a continuous covariate (per unit and per SD) so that the "
                    "dichotomised result can be read beside it." if m.get("expression") else "")
                 + f" Restricted mean survival time up to {format_number(m['rmst_tau'])}.")

@@ -262,7 +262,17 @@ cox_global <- function(case, pre, fit) {
   add(case, paste0(pre, "loglik"),  c("null", "model"), fit$loglik)
   for (nm in c("logtest", "waldtest", "sctest")) {
     q <- c(logtest = "lr_test", waldtest = "wald_test", sctest = "score_test")[nm]
-    add(case, paste0(pre, q, "_stat"), "", s[[nm]]["test"])
+    stat <- s[[nm]]["test"]
+    ## summary.coxph ROUNDS the Wald statistic to 2 decimals (its p uses the
+    ## unrounded value); take the unrounded fit$wald.test instead
+    if (nm == "waldtest") {
+      stat <- fit$wald.test
+      b <- coef(fit)
+      stopifnot(isTRUE(all.equal(unname(stat), drop(t(b) %*% solve(vcov(fit)) %*% b))),
+                isTRUE(all.equal(unname(s$waldtest["pvalue"]),
+                                 pchisq(unname(stat), length(b), lower.tail = FALSE))))
+    }
+    add(case, paste0(pre, q, "_stat"), "", stat)
     add(case, paste0(pre, q, "_df"),   "", s[[nm]]["df"])
     add(case, paste0(pre, q, "_p"),    "", s[[nm]]["pvalue"])
   }
