@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice
+from .._validate import check_choice, row_list
 from ..errors import AssayDataError
 from ._cox import cox_fit
 from ._cutpoint import maxstat_logrank, split_by_rule
@@ -128,9 +128,11 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
 
     # Cox: group (dummies vs reference) + covariates
     if zero_event:
-        notes.append(f"group(s) {', '.join(map(repr, zero_event))} have no events: the hazard ratio against them is "
-                     "not estimable and the Cox model is not fitted.")
-        cox = ph = None
+        col = group or expression
+        rows = frame.index.to_numpy()[np.isin(frame["_group"].to_numpy(), zero_event)]
+        raise AssayDataError(f"column {col!r}: group {zero_event[0]!r} has no events ({row_list(rows)}); its hazard "
+                             "ratio is infinite and cannot be estimated. Merge it with another group or choose another "
+                             "cut", file=src, column=col, rows=(rows[:3] + 1).tolist())
     else:
         X, names, term_cols = _design(frame, gidx, levels, ref, covariates, src,
                                       gname=group or f"{expression} ({cutoff})")
