@@ -3,8 +3,9 @@
 Subpackages (imported on first use, so that ``import assaystats`` stays fast):
 
 - ``assaystats.doseresponse``: dose-response curves, IC50s and their comparison
-- ``assaystats.assays``: group comparisons, qPCR, NanoString (planned)
-- ``assaystats.survival``: Kaplan-Meier, log-rank, Cox, cut-points (planned)
+- ``assaystats.assays``: group comparisons, qPCR, NanoString, paired many-gene tests
+- ``assaystats.survival``: Kaplan-Meier, log-rank, Cox, cut-points
+- ``assaystats.correlates``: cohort expression (tumour vs normal, stage, grade, co-expression)
 - ``assaystats.datasets``: bundled example data with provenance
 - ``assaystats.report``: the self-contained HTML report
 - ``assaystats.errors``: AssayDataError, FitWarning
@@ -16,7 +17,7 @@ import importlib
 
 from ._version import __version__
 
-__all__ = ["__version__", "doseresponse", "assays", "survival", "datasets", "report", "errors", "io"]
+__all__ = ["__version__", "doseresponse", "assays", "survival", "correlates", "datasets", "report", "errors", "io"]
 
 
 def __getattr__(name: str):

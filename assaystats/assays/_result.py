@@ -78,7 +78,12 @@ class ComparisonResult(Result):
             if not multi and len(self.table):
                 break  # two groups: the comparison line below says it all
             name = _stat_name(r.method)
-            df = (f"({_df(r.df_num)}, {_df(r.df_den)})" if r.df_den == r.df_den else f"({_df(r.df_num)})")
+            if r.df_num != r.df_num:
+                df = f"({_df(r.df_den)})"
+            elif r.df_den == r.df_den:
+                df = f"({_df(r.df_num)}, {_df(r.df_den)})"
+            else:
+                df = f"({_df(r.df_num)})"
             term = {"group": m["group"], "by": m.get("by"), "group:by": f"{m['group']} x {m.get('by')}",
                     "block": m.get("replicate") or "block"}.get(r.term, r.term)
             lines.append(f"- {r.method}, {term}: {name}{df} = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
@@ -130,7 +135,9 @@ def _stat_name(method: str) -> str:
         return "χ²"
     if "kruskal" in m:
         return "H"
-    if "anova" in m or "f " in m:
+    if "trend" in m:
+        return "t"
+    if "anova" in m or m.startswith("f ") or "wald f" in m:
         return "F"
     if "mann-whitney" in m:
         return "W"

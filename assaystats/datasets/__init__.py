@@ -40,6 +40,14 @@ DATASETS = {
     "nanostring_skmel": ("nanostring_skmel", "3D_SolidTumor_PhenoData.csv",
                          "12 NanoString RCC files (SKMEL2/SKMEL28 +- vemurafenib) and their design table; the "
                          "RCC files lie beside it (NanoStringNCTools example data, MIT)", "real"),
+    "lihc_expression": ("lihc_cohort", "expression.tsv",
+                        "Xena-style expression (genes x samples, log2 TPM+1) of 300 tumours and 50 matched normals "
+                        "(simulated like TCGA-LIHC; truth.json)", "simulated"),
+    "lihc_clinical": ("lihc_cohort", "clinical.csv",
+                      "Clinical table of the simulated LIHC cohort: stage, grade, age, OS and DFS", "simulated"),
+    "lihc_cohort": ("lihc_cohort", "survival.csv",
+                    "Clinical table joined with tumour ZFAS1, one row per patient (simulated; truth.json)",
+                    "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }

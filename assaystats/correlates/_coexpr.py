@@ -1,0 +1,124 @@
+"""Co-expression of one gene with a list, a gene set or every gene: Pearson, Spearman, Kendall with p values,
+BH q values and the number of samples per pair; optional partial correlation given covariates.
+
+Vectorised: for Pearson and Spearman without missing values the correlation of one gene with all others is one
+matrix-vector product on standardised rows (20,000 genes x 10,000 samples in seconds); with missing values the
+sums run over pairwise-complete samples with masks, still vectorised. Kendall's tau uses scipy per gene.
+
+p values: Pearson t on n - 2 df (R's cor.test); Spearman by the t approximation (R's cor.test(exact = FALSE),
+cBioPortal); Kendall by the normal approximation with tie correction (R's exact = FALSE).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from ..errors import AssayDataError
+
+__all__ = ["correlate_one", "rank_rows"]
+
+
+def rank_rows(M):
+    """Average ranks along rows, NaN kept as NaN."""
+    M = np.asarray(M, float)
+    out = np.full(M.shape, np.nan)
+    for i in range(M.shape[0]):
+        ok = np.isfinite(M[i])
+        out[i, ok] = stats.rankdata(M[i, ok])
+    return out
+
+
+def _pearson_many(x, Y):
+    """r and n of x (n,) with every row of Y (g, n), pairwise complete."""
+    x = np.asarray(x, float)
+    Y = np.asarray(Y, float)
+    mx = np.isfinite(x)
+    mY = np.isfinite(Y)
+    if mx.all() and mY.all():
+        n = np.full(Y.shape[0], x.size)
+        xc = x - x.mean()
+        Yc = Y - Y.mean(axis=1, keepdims=True)
+        num = Yc @ xc
+        den = np.sqrt((Yc**2).sum(axis=1) * (xc @ xc))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den, n
+    M = mY & mx[None, :]
+    n = M.sum(axis=1)
+    X = np.where(M, x[None, :], 0.0)
+    Z = np.where(M, Y, 0.0)
+    sx, sy = X.sum(axis=1), Z.sum(axis=1)
+    sxx, syy, sxy = (X**2).sum(axis=1), (Z**2).sum(axis=1), (X * Z).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = sxy - sx * sy / n
+        den = np.sqrt((sxx - sx**2 / n) * (syy - sy**2 / n))
+        return num / den, n
+
+
+def correlate_one(x, Y, names, *, method="spearman", covariates=None):
+    """Correlation of x with each row of Y: DataFrame gene, n, r, p_value, method (q added by the caller)."""
+    import pandas as pd
+
+    x = np.asarray(x, float)
+    Y = np.atleast_2d(np.asarray(Y, float))
+    k = 0
+    if covariates is not None:
+        C = np.atleast_2d(np.asarray(covariates, float))
+        if C.shape[0] != x.size:
+            C = C.T
+        ok = np.isfinite(x) & np.all(np.isfinite(C), axis=1)
+        if not np.all(np.isfinite(Y[:, ok])):
+            raise AssayDataError("partial correlation needs complete expression values for the samples used")
+        D = np.column_stack([np.ones(ok.sum()), C[ok]])
+        k = D.shape[1] - 1
+        if method == "spearman":
+            xs = stats.rankdata(x[ok])
+            Ys = rank_rows(Y[:, ok])
+        else:
+            xs, Ys = x[ok], Y[:, ok]
+        H = D @ np.linalg.pinv(D)
+        xr = xs - H @ xs
+        Yr = Ys - Ys @ H.T
+        r, n = _pearson_many(xr, Yr)
+        n = n.astype(int)
+        df = n - 2 - k
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = r * np.sqrt(df / (1 - r**2))
+        p = 2 * stats.t.sf(np.abs(t), df)
+        label = f"partial {method} (adjusted for {k} covariate column{'s' if k > 1 else ''})"
+        return pd.DataFrame({"gene": names, "n": n, "r": r, "p_value": p, "method": label})
+    if method == "pearson":
+        r, n = _pearson_many(x, Y)
+        df = n - 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = r * np.sqrt(df / (1 - r**2))
+        p = 2 * stats.t.sf(np.abs(t), df)
+        label = "Pearson (t test, n - 2 df)"
+    elif method == "spearman":
+        if np.isfinite(x).all() and np.isfinite(Y).all():
+            r, n = _pearson_many(stats.rankdata(x), rank_rows(Y))
+        else:  # ranks must be taken over the pairwise-complete samples
+            r = np.empty(Y.shape[0])
+            n = np.empty(Y.shape[0], int)
+            for i in range(Y.shape[0]):
+                ok = np.isfinite(x) & np.isfinite(Y[i])
+                n[i] = ok.sum()
+                r[i] = stats.spearmanr(x[ok], Y[i, ok]).statistic if n[i] > 2 else np.nan
+        df = n - 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = r * np.sqrt(df / (1 - r**2))
+        p = 2 * stats.t.sf(np.abs(t), df)
+        label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
+    elif method == "kendall":
+        r = np.empty(Y.shape[0])
+        p = np.empty(Y.shape[0])
+        n = np.empty(Y.shape[0], int)
+        for i in range(Y.shape[0]):
+            ok = np.isfinite(x) & np.isfinite(Y[i])
+            n[i] = ok.sum()
+            res = stats.kendalltau(x[ok], Y[i, ok], method="asymptotic")
+            r[i], p[i] = res.statistic, res.pvalue
+        label = "Kendall tau-b (normal approximation, tie corrected)"
+    else:
+        raise AssayDataError(f"method must be pearson, spearman or kendall; got {method!r}")
+    return pd.DataFrame({"gene": names, "n": np.asarray(n, int), "r": r, "p_value": p, "method": label})
