@@ -254,6 +254,44 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--time-unit", default="", choices=["", "days", "months", "years", "weeks"])
     sv.set_defaults(handler=_run_survival)
 
+    co = sub.add_parser("correlate", help="co-expression of one gene with a list, a gene set or every gene",
+                        description="Correlate one gene with others in a genes x samples table (UCSC Xena / GDC "
+                        "layout): Spearman (default), Pearson or Kendall, BH q values, n per pair; with TCGA barcodes "
+                        "only tumours (one per patient) are used.",
+                        epilog="example:\n  assaystats correlate example:lihc_expression --gene ZFAS1 --out coexpr",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    co.add_argument("input", metavar="INPUT", help="genes x samples table (first column gene id) or example:NAME")
+    _common_out(co)
+    co.add_argument("--gene", required=True)
+    gg = co.add_mutually_exclusive_group()
+    gg.add_argument("--genes", help="genes to correlate with, comma separated (default: every gene)")
+    gg.add_argument("--gene-set", metavar="FILE", help="a gene list (one per line) or a GMT file")
+    co.add_argument("--method", default="spearman", choices=["spearman", "pearson", "kendall"])
+    co.add_argument("--clinical", help="clinical table for --covariates (partial correlation)")
+    co.add_argument("--covariates", default="", help="clinical columns to adjust for (partial correlation)")
+    co.add_argument("--id", help="sample id column of the clinical table (default: 'sample')")
+    co.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
+    co.set_defaults(handler=_run_correlate)
+
+    ex = sub.add_parser("expression", help="a gene's expression by a clinical variable (stage, grade) or tumour vs normal",
+                        description="Expression of one gene across the levels of a clinical column (one-way ANOVA as "
+                        "GEPIA, or Welch / Kruskal-Wallis, with a trend test and Tukey post tests), a merged contrast "
+                        "(--contrast I,II:III,IV), or tumour vs normal from TCGA barcodes (--by tissue).",
+                        epilog="example:\n  assaystats expression example:lihc_expression --clinical CLINICAL.csv "
+                        "--gene ZFAS1 --by stage --order I,II,III,IV --out stage",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("input", metavar="INPUT", help="genes x samples table or example:NAME")
+    _common_out(ex)
+    ex.add_argument("--clinical", help="clinical table (needed unless --by tissue)")
+    ex.add_argument("--gene", required=True)
+    ex.add_argument("--by", required=True, help="clinical column, or 'tissue' for tumour vs normal")
+    ex.add_argument("--order", default="", help="level order, comma separated")
+    ex.add_argument("--id", help="sample id column of the clinical table (default: 'sample')")
+    ex.add_argument("--test", default="anova", choices=["anova", "welch-anova", "kruskal"])
+    ex.add_argument("--contrast", help="merged two-group contrast, e.g. I,II:III,IV")
+    ex.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
+    ex.set_defaults(handler=_run_expression)
+
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
                         epilog="example:\n  assaystats datasets\n  assaystats datasets --describe ryegrass",
@@ -563,6 +601,68 @@ def _run_survival(args) -> int:
                   source=args.input)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} groups)")
+    return 0
+
+
+def _read_gene_set(path) -> list[str]:
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists():
+        raise AssayDataError("file not found", file=str(path))
+    genes = []
+    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = [x.strip() for x in line.replace(",", "\t").split("\t") if x.strip()]
+        if not parts:
+            continue
+        genes += parts[2:] if p.suffix.lower() == ".gmt" else parts[:1]
+    if not genes:
+        raise AssayDataError("the gene set is empty", file=str(path))
+    return list(dict.fromkeys(genes))
+
+
+def _run_correlate(args) -> int:
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    from .correlates import coexpression
+    from .io import read_table
+
+    expr = read_table(input_path)
+    expr.attrs["source"] = args.input
+    genes = [g.strip() for g in args.genes.split(",") if g.strip()] if args.genes else (
+        _read_gene_set(args.gene_set) if args.gene_set else None)
+    clinical = None
+    if args.clinical:
+        clinical = read_table(_resolve_input(args.clinical))
+        clinical.attrs["source"] = args.clinical
+    res = coexpression(expr, gene=args.gene, genes=genes, method=args.method, clinical=clinical,
+                       covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], id_col=args.id,
+                       log2p1=args.log2)
+    _write_run(args, [res], input_path)
+    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
+    return 0
+
+
+def _run_expression(args) -> int:
+    _check_out_free(args)
+    input_path = _resolve_input(args.input)
+    from .correlates import expression_by, tumour_vs_normal
+    from .io import read_table
+
+    expr = read_table(input_path)
+    expr.attrs["source"] = args.input
+    if args.by == "tissue":
+        res = tumour_vs_normal(expr, gene=args.gene, log2p1=args.log2)
+    else:
+        if not args.clinical:
+            raise AssayDataError("--clinical is needed with --by " + args.by)
+        clinical = read_table(_resolve_input(args.clinical))
+        clinical.attrs["source"] = args.clinical
+        res = expression_by(expr, clinical, gene=args.gene, by=args.by,
+                            order=[o.strip() for o in args.order.split(",") if o.strip()] or None, id_col=args.id,
+                            test=args.test, contrast=args.contrast, log2p1=args.log2)
+    _write_run(args, [res], input_path)
+    print(f"{PROG}: wrote {args.out}/report.html")
     return 0
 
 

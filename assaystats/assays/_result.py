@@ -88,7 +88,7 @@ class ComparisonResult(Result):
                     "block": m.get("replicate") or "block"}.get(r.term, r.term)
             lines.append(f"- {r.method}, {term}: {name}{df} = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
         for r in self.table.itertuples(index=False):
-            within = f" within {m['by']} = {r.within}" if m.get("by") else ""
+            within = f" within {m['by']} = {r.within}" if m.get("by") else (f" ({r.within})" if r.within else "")
             p = r.p_adjusted if r.adjustment not in ("none", None) else r.p_value
             adj = f" ({_adj_name(r.adjustment)})" if r.adjustment not in ("none", None) else ""
             ci = (f", {lvl}% CI {format_number(r.ci_low)} to {format_number(r.ci_high)}"

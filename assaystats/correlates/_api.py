@@ -50,7 +50,7 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
         rows.append(paired.table.assign(within=f"matched pairs (n = {matched.patient.nunique()})"))
     table = pd.concat(rows, ignore_index=True)
     meta = dict(unpaired.meta)
-    meta.update(notes=meta.get("notes", []) + notes, by="comparison", title="Tumour vs normal")
+    meta.update(notes=meta.get("notes", []) + notes)
     return dataclasses.replace(unpaired, table=table, meta=meta)
 
 
