@@ -292,6 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
     ex.set_defaults(handler=_run_expression)
 
+    rn = sub.add_parser("run", help="run every analysis of a study file (TOML) into one report",
+                        description="Run the analyses listed in a study file (TOML; see examples/study.toml) and "
+                        "write one self-contained report with every panel, plus all tables and figures.",
+                        epilog="example:\n  assaystats run examples/study.toml --out study_report",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    rn.add_argument("input", metavar="STUDY.toml")
+    _common_out(rn)
+    rn.set_defaults(handler=_run_study)
+
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
                         epilog="example:\n  assaystats datasets\n  assaystats datasets --describe ryegrass",
@@ -369,54 +378,80 @@ def _parse_fix(text: str) -> dict[str, float]:
     return out
 
 
-def _write_outputs(tmp, results, *, input_path, args, parameters):
+def _input_record(path, rows, label) -> dict:
+    """Name, rows and SHA-256 of an input (a folder: the hash of its files' hashes in name order)."""
+    import hashlib
+    from pathlib import Path
+
+    from .io import sha256
+
+    p = Path(path)
+    if p.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(x for x in p.iterdir() if x.is_file()):
+            h.update(f"{f.name}:{sha256(f)}\n".encode())
+        digest = h.hexdigest()
+    else:
+        digest = sha256(p)
+    return {"name": str(label), "rows": rows, "sha256": digest}
+
+
+def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     """Tables, figures (PNG+SVG), report and provenance into the temporary folder."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from .io import sha256, write_json
+    from .io import write_json
     from .report import build_report, figure_to_png_bytes
 
     (tmp / "tables").mkdir()
     (tmp / "figures").mkdir()
-    for res in results:
+    many = len(results) > 1
+    pngs = {}
+    for i, res in enumerate(results, start=1):
+        prefix = f"{i:02d}_" if many else ""
         for name, df in res.tables().items():
             if df is not None:
-                df.to_csv(tmp / "tables" / f"{name}.csv", index=False)
-    pngs = {}
-    for res in results:
+                df.to_csv(tmp / "tables" / f"{prefix}{name}.csv", index=False)
         for name, make in res.figures().items():
             fig = make()
-            pngs[name] = figure_to_png_bytes(fig)
-            (tmp / "figures" / f"{name}.png").write_bytes(pngs[name])
-            fig.savefig(tmp / "figures" / f"{name}.svg")
+            png = figure_to_png_bytes(fig)
+            pngs[(i - 1, name)] = png
+            (tmp / "figures" / f"{prefix}{name}.png").write_bytes(png)
+            fig.savefig(tmp / "figures" / f"{prefix}{name}.svg")
             plt.close(fig)
-    import pandas as pd  # noqa: F401  (already loaded by the analysis)
 
-    digest = sha256(input_path)
-    n_rows = results[0].meta.get("n")
-    title = args.title or f"assaystats {args.command}: {input_path.split('/')[-1]}"
-    build_report(results, tmp / "report.html", title=title,
-                 inputs=[{"name": args.input, "rows": n_rows, "sha256": digest}], figures=pngs,
-                 parameters=parameters)
+    records = [_input_record(p_, r.meta.get("n"), label) for (p_, r, label) in
+               (inputs or [(input_path, results[0], args.input)])]
+    digest = records[0]["sha256"]
+    seen: dict = {}
+    for k, rec in enumerate(records, start=1):  # one row per distinct input, listing the analyses that used it
+        key = (rec["name"], rec["sha256"])
+        if key in seen:
+            seen[key]["analyses"] += f", {k}"
+        else:
+            seen[key] = {**rec, "analyses": str(k)}
+    records = list(seen.values()) if len(results) > 1 else records
+    title = args.title or f"assaystats {args.command}: {str(args.input).split('/')[-1]}"
+    build_report(results, tmp / "report.html", title=title, inputs=records, figures=pngs, parameters=parameters)
     from ._result import versions
 
     write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
-                "input_sha256": digest, "parameters": parameters, "versions": versions(),
+                "input_sha256": digest, "inputs": records, "parameters": parameters, "versions": versions(),
                 "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "meta": [r.to_dict()["meta"] for r in results]}, tmp / "provenance.json")
 
 
-def _write_run(args, results, input_path) -> None:
+def _write_run(args, results, input_path, inputs=None) -> None:
     """Write every output of a run into a temporary folder that becomes --out only when complete."""
     from .io import output_dir
 
     parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
                   for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
     with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters)
+        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters, inputs=inputs)
 
 
 def _check_out_free(args):
@@ -663,6 +698,19 @@ def _run_expression(args) -> int:
                             test=args.test, contrast=args.contrast, log2p1=args.log2)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html")
+    return 0
+
+
+def _run_study(args) -> int:
+    _check_out_free(args)
+    from ._study import run_study
+
+    title, runs = run_study(args.input)
+    if args.title is None:
+        args.title = title
+    _write_run(args, [r for _p, r in runs], args.input,
+               inputs=[(p_, r, p_.split("/")[-1]) for p_, r in runs])
+    print(f"{PROG}: wrote {args.out}/report.html ({len(runs)} analyses)")
     return 0
 
 

@@ -71,10 +71,10 @@ def build_report(results: Sequence, path, *, title: str = "assaystats report",
     tpl = env.get_template("report.html.j2")
     figures = dict(figures or {})
     sections = []
-    for res in results:
+    for i, res in enumerate(results):
         figs = []
         for name, make in res.figures().items():
-            png = figures.get(name)
+            png = figures.get((i, name), figures.get(name))
             if png is None:
                 import matplotlib.pyplot as plt
 
@@ -82,8 +82,9 @@ def build_report(results: Sequence, path, *, title: str = "assaystats report",
                 png = figure_to_png_bytes(fig)
                 plt.close(fig)
             figs.append({"name": name, "data": base64.b64encode(png).decode("ascii")})
+        label = res.meta.get("section_title") if hasattr(res, "meta") else None
         sections.append({
-            "title": res.title,
+            "title": f"{i + 1}. {label or res.title}" if len(results) > 1 else (label or res.title),
             "summary": _summary_html(res.summary()),
             "figures": figs,
             "tables": [{"name": n, "html": render_table_html(df)} for n, df in res.tables().items()
