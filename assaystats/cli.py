@@ -408,13 +408,16 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
 
     (tmp / "tables").mkdir()
     (tmp / "figures").mkdir()
-    many = len(results) > 1
+    numbered = args.command == "run"  # a study: every file carries its analysis number
     pngs = {}
+    used: set[str] = set()
     for i, res in enumerate(results, start=1):
-        prefix = f"{i:02d}_" if many else ""
+        prefix = f"{i:02d}_" if numbered else ""
         for name, df in res.tables().items():
             if df is not None:
-                df.to_csv(tmp / "tables" / f"{prefix}{name}.csv", index=False)
+                fname = f"{prefix}{name}" if (numbered or name not in used) else f"{i:02d}_{name}"
+                used.add(name)
+                df.to_csv(tmp / "tables" / f"{fname}.csv", index=False)
         for name, make in res.figures().items():
             fig = make()
             png = figure_to_png_bytes(fig)

@@ -66,7 +66,6 @@ def gene_vector(expr, gene: str, *, log2p1: bool = False, src=None):
 def join_clinical(values, clinical, *, id_col: str | None = None, src=None, clinical_src=None):
     """Tidy table (sample, value, clinical columns) for the samples in both tables. Matches on the sample id,
     or on the TCGA patient (first 12 characters) when the clinical table is per patient."""
-    import pandas as pd
 
     idc = id_col or ("sample" if "sample" in clinical.columns else None)
     if idc is None or idc not in clinical.columns:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assaystats.survival import analyze, km_table, logrank, logrank_trend, maxstat_logrank, median_with_ci
+from assaystats.survival import analyze, km_table, logrank, maxstat_logrank, median_with_ci
 from tests._reference import REFERENCE, Reference
 
 ref = Reference("survival/reference_survival.csv")
