@@ -22,6 +22,16 @@ __all__ = ["correlate_one", "rank_rows"]
 def rank_rows(M):
     """Average ranks along rows, NaN kept as NaN."""
     M = np.asarray(M, float)
+    if np.isfinite(M).all():
+        # one argsort per row gives ordinal ranks; rows with ties get average ranks from scipy
+        order = np.argsort(M, axis=1, kind="stable")
+        out = np.empty(M.shape)
+        np.put_along_axis(out, order, np.broadcast_to(np.arange(1, M.shape[1] + 1, dtype=float), M.shape), axis=1)
+        srt = np.take_along_axis(M, order, axis=1)
+        tied = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
+        if tied.any():
+            out[tied] = stats.rankdata(M[tied], axis=1)
+        return out
     out = np.full(M.shape, np.nan)
     for i in range(M.shape[0]):
         ok = np.isfinite(M[i])
@@ -38,9 +48,10 @@ def _pearson_many(x, Y):
     if mx.all() and mY.all():
         n = np.full(Y.shape[0], x.size)
         xc = x - x.mean()
-        Yc = Y - Y.mean(axis=1, keepdims=True)
-        num = Yc @ xc
-        den = np.sqrt((Yc**2).sum(axis=1) * (xc @ xc))
+        num = Y @ xc  # sum_j (y_j - ybar) xc_j = sum_j y_j xc_j because xc sums to 0
+        ybar = Y.mean(axis=1)
+        ss = np.einsum("ij,ij->i", Y, Y) - x.size * ybar**2  # no centred copy of Y (memory at genome scale)
+        den = np.sqrt(np.maximum(ss, 0.0) * (xc @ xc))
         with np.errstate(invalid="ignore", divide="ignore"):
             return num / den, n
     M = mY & mx[None, :]
