@@ -267,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     gg.add_argument("--genes", help="genes to correlate with, comma separated (default: every gene)")
     gg.add_argument("--gene-set", metavar="FILE", help="a gene list (one per line) or a GMT file")
     co.add_argument("--method", default="spearman", choices=["spearman", "pearson", "kendall"])
+    co.add_argument("--exact", action="store_true",
+                    help="Spearman: R's exact / AS 89 p value (untied pairs) instead of the t approximation")
     co.add_argument("--clinical", help="clinical table for --covariates (partial correlation)")
     co.add_argument("--covariates", default="", help="clinical columns to adjust for (partial correlation)")
     co.add_argument("--id", help="sample id column of the clinical table (default: 'sample')")
@@ -675,7 +677,7 @@ def _run_correlate(args) -> int:
         clinical.attrs["source"] = args.clinical
     res = coexpression(expr, gene=args.gene, genes=genes, method=args.method, clinical=clinical,
                        covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], id_col=args.id,
-                       log2p1=args.log2)
+                       log2p1=args.log2, exact=args.exact)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
     return 0

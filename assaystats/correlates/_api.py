@@ -183,7 +183,7 @@ class CoexpressionResult(Result):
 
 def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method: str = "spearman",
                  clinical=None, covariates: Sequence[str] = (), id_col: str | None = None, tumour_only: bool = True,
-                 log2p1: bool = False) -> CoexpressionResult:
+                 log2p1: bool = False, exact: bool = False) -> CoexpressionResult:
     """Correlation of one gene with a list (``genes``) or every other gene of a genes x samples table."""
     import pandas as pd
     from statsmodels.stats.multitest import multipletests
@@ -225,7 +225,7 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
             else:
                 parts.append(pd.get_dummies(tidy[c].astype(str), drop_first=True).to_numpy(float))
         cov = np.hstack(parts)
-    res = correlate_one(xv, M, names, method=method, covariates=cov)
+    res = correlate_one(xv, M, names, method=method, covariates=cov, exact=exact)
     ok = res.p_value.notna()
     res["q_value"] = np.nan
     res.loc[ok, "q_value"] = multipletests(res.loc[ok, "p_value"], method="fdr_bh")[1]

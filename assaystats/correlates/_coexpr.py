@@ -66,7 +66,7 @@ def _pearson_many(x, Y):
         return num / den, n
 
 
-def correlate_one(x, Y, names, *, method="spearman", covariates=None):
+def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: bool = False):
     """Correlation of x with each row of Y: DataFrame gene, n, r, p_value, method (q added by the caller)."""
     import pandas as pd
 
@@ -120,6 +120,17 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None):
             t = r * np.sqrt(df / (1 - r**2))
         p = 2 * stats.t.sf(np.abs(t), df)
         label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
+        if exact:
+            from ._spearman_exact import spearman_exact_p
+
+            n_exact = 0
+            for i in range(Y.shape[0]):
+                ok = np.isfinite(x) & np.isfinite(Y[i])
+                if np.unique(x[ok]).size == ok.sum() and np.unique(Y[i, ok]).size == ok.sum() and np.isfinite(r[i]):
+                    p[i] = spearman_exact_p(float(r[i]), int(ok.sum()))
+                    n_exact += 1
+            label = ("Spearman (exact / AS 89 p value as R cor.test(exact = TRUE); pairs with ties keep the t "
+                     f"approximation, as R does; exact for {n_exact} of {Y.shape[0]})")
     elif method == "kendall":
         r = np.empty(Y.shape[0])
         p = np.empty(Y.shape[0])

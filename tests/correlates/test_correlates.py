@@ -126,3 +126,24 @@ def test_commands(tmp_path):
                  "--by", "stage", "--order", "I,II,III,IV", "--out", str(tmp_path / "e")]) == 0
     om = pd.read_csv(tmp_path / "e" / "tables" / "omnibus.csv")
     assert "stage (trend)" in set(om.term)
+
+
+def test_exact_spearman_matches_r_as89():
+    """R's cor.test(method = "spearman", exact = TRUE) on untied data: exact for n <= 9, Edgeworth series above
+    (tests/reference/correlates/make_reference_spearman.R). Tolerance 1e-10 relative."""
+    from scipy import stats
+
+    from assaystats.correlates._spearman_exact import spearman_exact_p
+
+    sref = Reference("correlates/reference_spearman.csv")
+    data = pd.read_csv(REFERENCE / "correlates" / "spearman_exact_data.csv")
+    for term, d in data.groupby("term"):
+        r = stats.spearmanr(d.x, d.y).statistic
+        assert r == pytest.approx(sref("spearman_exact", "rho", term), rel=1e-10, abs=1e-14)
+        assert spearman_exact_p(r, len(d)) == pytest.approx(sref("spearman_exact", "p", term), rel=1e-10, abs=1e-15)
+        assert spearman_exact_p(r, len(d), "greater") == pytest.approx(sref("spearman_exact", "p_greater", term),
+                                                                        rel=1e-10, abs=1e-15)
+    # through the vectorised path: untied pairs get the exact p, tied pairs keep the t approximation
+    d = data[data.term == "n7_k2"]
+    res = correlate_one(d.x.to_numpy(float), d.y.to_numpy(float)[None, :], ["y"], method="spearman", exact=True)
+    assert res.p_value.iloc[0] == pytest.approx(sref("spearman_exact", "p", "n7_k2"), rel=1e-10)
