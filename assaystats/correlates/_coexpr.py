@@ -24,7 +24,7 @@ def rank_rows(M):
     M = np.asarray(M, float)
     if np.isfinite(M).all():
         # one argsort per row gives ordinal ranks; rows with ties get average ranks from scipy
-        order = np.argsort(M, axis=1, kind="stable")
+        order = np.argsort(M, axis=1, kind="quicksort")  # ties are detected below and re-ranked
         out = np.empty(M.shape)
         np.put_along_axis(out, order, np.broadcast_to(np.arange(1, M.shape[1] + 1, dtype=float), M.shape), axis=1)
         srt = np.take_along_axis(M, order, axis=1)
