@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["plot_groups", "plot_superplot"]
 
 
-def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = True):
+def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = True, kind: str | None = None):
+    """kind: 'dot' (mean with error bars over every point; bench assays) or 'violin' (violin + box + points;
+    cohorts with many samples, as GEPIA's plots)."""
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
@@ -36,6 +38,7 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
         x += 0.6
     rng = np.random.default_rng(0)
     has_rep = m.get("replicate") and m.get("level") in ("auto", "replicate")
+    kind = kind or m.get("plot_kind", "dot")
     for (lev, bl), xp in pos.items():
         sel = units[group] == lev
         if by:
@@ -43,6 +46,14 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
         vals = units.loc[sel, value].to_numpy(float)
         jitter = rng.uniform(-0.12, 0.12, vals.size)
         col = cmap(levels.index(lev) % 10)
+        if kind == "violin" and vals.size > 2:
+            vp = ax.violinplot([vals], positions=[xp], widths=0.8, showextrema=False)
+            for body in vp["bodies"]:
+                body.set_facecolor(col)
+                body.set_alpha(0.3)
+            ax.boxplot([vals], positions=[xp], widths=0.18, showfliers=False, patch_artist=False)
+            ax.scatter(xp + jitter, vals, s=5, color=col, alpha=0.5, zorder=3, linewidth=0)
+            continue
         ax.scatter(xp + jitter, vals, s=28 if has_rep else 14, color=col, alpha=0.85, zorder=3,
                    edgecolor="k" if has_rep else "none", linewidth=0.5)
         d = desc[(desc.group == lev) & ((desc.within == bl) if by else True)].iloc[0]
@@ -58,9 +69,12 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
     ax.set_xticks(ticks)
     ax.set_xticklabels(labels)
     ax.set_ylabel(value)
-    err_name = {"sem": "mean \u00b1 SEM", "sd": "mean \u00b1 SD", "ci": f"mean with {int(100 * m['ci_level'])}% CI"}[error]
-    unit = m["unit"]
-    ax.set_title(f"{err_name}; points: {unit}s", fontsize=9)
+    if kind == "violin":
+        ax.set_title("violin, box (median, quartiles) and every sample", fontsize=9)
+    else:
+        err_name = {"sem": "mean \u00b1 SEM", "sd": "mean \u00b1 SD",
+                    "ci": f"mean with {int(100 * m['ci_level'])}% CI"}[error]
+        ax.set_title(f"{err_name}; points: {m['unit']}s", fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if by:

@@ -50,7 +50,7 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
         rows.append(paired.table.assign(within=f"matched pairs (n = {matched.patient.nunique()})"))
     table = pd.concat(rows, ignore_index=True)
     meta = dict(unpaired.meta)
-    meta.update(notes=meta.get("notes", []) + notes)
+    meta.update(notes=meta.get("notes", []) + notes, plot_kind="violin")
     return dataclasses.replace(unpaired, table=table, meta=meta)
 
 
@@ -93,6 +93,7 @@ def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | 
                  "df_den": float(len(tidy) - 2), "p_value": float(lr.pvalue),
                  "method": f"test for linear trend across {', '.join(levels)} (slope {lr.slope:.4g} per level, t)"}
     meta = dict(res.meta)
+    meta["plot_kind"] = "violin"
     meta["notes"] = meta.get("notes", []) + ([f"{unmatched} expression samples (e.g. normals) have no clinical row and were not used."] if unmatched else [])
     om = res.omnibus
     if trend is not None:

@@ -184,7 +184,7 @@ def _design(frame, gidx, levels, ref, covariates, src, gname="group"):
             cols.append(v.to_numpy(float))
             names.append(str(c))
         else:
-            levs = list(dict.fromkeys(frame[c].astype(str)))
+            levs = sorted(set(frame[c].astype(str)))  # as an R factor: sorted levels, the first is the reference
             for lv in levs[1:]:
                 terms.setdefault(str(c), []).append(len(cols))
                 cols.append((frame[c].astype(str) == lv).to_numpy(float))
