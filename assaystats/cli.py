@@ -303,6 +303,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common_out(rn)
     rn.set_defaults(handler=_run_study)
 
+    sr = sub.add_parser("scrna", help="single-cell comparison of two samples (10x): QC, embedding, DE, candidates",
+                        description="Two samples (e.g. parental and resistant) from Cell Ranger folders to QC, "
+                        "embedding (UMAP, t-SNE), Leiden clusters, cycle phase, gene-set scores, differential "
+                        "expression and candidate reference cells that sit among the other sample's cells.",
+                        epilog="example:\n  assaystats scrna --sample P=data/scrna_sim/P --sample R=data/scrna_sim/R "
+                        "--reference P --out scrna_report\n  (or --example to use the bundled simulation)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sr.add_argument("--sample", action="append", default=[], metavar="LABEL=PATH",
+                    help="a sample: Cell Ranger folder, .h5, .h5ad or cells x genes CSV (give two)")
+    sr.add_argument("--example", action="store_true", help="use the bundled simulation (P and R)")
+    sr.add_argument("--reference", required=True, help="the sample whose cells are tested as candidates")
+    _common_out(sr)
+    sr.add_argument("--genes", metavar="FILE", help="gene sets (GMT or one gene per line); default: the study's sets")
+    sr.add_argument("--seed", type=int, default=0)
+    sr.add_argument("--neighbors", type=int, default=15)
+    sr.add_argument("--resolution", type=float, default=1.0)
+    sr.add_argument("--remove-doublets", action="store_true")
+    sr.add_argument("--max-pct-mito", type=float, help="absolute limit on the mitochondrial percentage")
+    sr.set_defaults(handler=_run_scrna)
+
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
                         epilog="example:\n  assaystats datasets\n  assaystats datasets --describe ryegrass",
@@ -716,6 +736,37 @@ def _run_study(args) -> int:
     _write_run(args, [r for _p, r in runs], args.input,
                inputs=[(p_, r, p_.split("/")[-1]) for p_, r in runs])
     print(f"{PROG}: wrote {args.out}/report.html ({len(runs)} analyses)")
+    return 0
+
+
+def _run_scrna(args) -> int:
+    _check_out_free(args)
+    samples = {}
+    if args.example:
+        from .datasets import path as dpath
+
+        base = dpath("scrna_sim").parent
+        samples = {"P": str(base / "P"), "R": str(base / "R")}
+    for spec in args.sample:
+        if "=" not in spec:
+            raise AssayDataError(f"--sample expects LABEL=PATH; got {spec!r}")
+        label, path = spec.split("=", 1)
+        if label in samples:
+            raise AssayDataError(f"two samples have the label {label!r}")
+        samples[label] = path
+    try:
+        from .scrna import run
+    except ImportError:
+        raise AssayDataError("the scrna command needs scanpy: pip install 'assaystats[scrna]'") from None
+    res = run(samples, reference=args.reference, seed=args.seed, gene_sets=args.genes, n_neighbors=args.neighbors,
+              resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito)
+    args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
+    _write_run(args, [res], str(list(samples.values())[0]),
+               inputs=[(p_, res, f"{k}: {p_}") for k, p_ in samples.items()])
+    from pathlib import Path
+
+    res.adata.write_h5ad(Path(args.out) / "adata.h5ad")
+    print(f"{PROG}: wrote {args.out}/report.html ({res.meta['n_cells_passed']} cells)")
     return 0
 
 

@@ -48,6 +48,9 @@ DATASETS = {
     "lihc_cohort": ("lihc_cohort", "survival.csv",
                     "Clinical table joined with tumour ZFAS1, one row per patient (simulated; truth.json)",
                     "simulated"),
+    "scrna_sim": ("scrna_sim", "truth.json",
+                  "Two simulated Cell Ranger folders, P (parental) and R (resistant), 250 cells each, with planted "
+                  "effects (folders P/ and R/ beside truth.json)", "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }

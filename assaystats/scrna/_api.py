@@ -1,0 +1,111 @@
+"""``assaystats.scrna.run``: two (or more) samples from counts to the study's single-cell figures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AssayDataError
+from ._analysis import candidate_cells, differential, read_gene_sets, score_sets
+from ._io import read_samples
+from ._pipeline import embed, qc_filter, qc_metrics
+
+__all__ = ["run"]
+
+
+def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads: float = 5.0,
+        n_mads_mito: float = 3.0, max_pct_mito=None, remove_doublets: bool = False, n_neighbors: int = 15,
+        resolution: float = 1.0, k_candidates: int = 15, stability_seeds: int = 5,
+        tsne: bool = True, replicate: str | None = None):
+    """samples: {label: path or AnnData}. ``reference`` is the sample whose cells are tested as candidates
+    (the parental line). Returns a ScrnaResult whose ``cells`` table holds every cell read."""
+    import anndata as ad
+    import pandas as pd
+
+    from ._result import ScrnaResult
+
+    labels = list(samples)
+    if len(set(labels)) != len(labels):
+        raise AssayDataError("two samples have the same label")
+    if reference not in labels:
+        raise AssayDataError(f"reference {reference!r} is not a sample label (labels: {', '.join(map(repr, labels))})")
+    if len(labels) != 2:
+        raise AssayDataError("give exactly two samples (reference and the other condition)")
+    other = [x for x in labels if x != reference][0]
+    if all(isinstance(v, ad.AnnData) for v in samples.values()):
+        adata = ad.concat(list(samples.values()), label="sample", keys=labels)
+        adata.obs["sample"] = pd.Categorical(adata.obs["sample"], categories=labels)
+    else:
+        adata = read_samples(samples)
+    sets = read_gene_sets(gene_sets) if not isinstance(gene_sets, dict) else gene_sets
+    mito_prefix = qc_metrics(adata)
+    qc = qc_filter(adata, n_mads=n_mads, n_mads_mito=n_mads_mito, max_pct_mito=max_pct_mito,
+                   remove_doublets=remove_doublets, seed=seed)
+    sub = embed(adata, seed=seed, n_neighbors=n_neighbors, resolution=resolution, tsne=tsne)
+    used = score_sets(sub, sets, seed=seed)
+    de = differential(sub, group=other, reference=reference, replicate=replicate)
+    score, q, call = candidate_cells(sub, reference=reference, other=other, k=k_candidates)
+    sub.obs["candidate_score"], sub.obs["candidate_q"], sub.obs["candidate"] = score, q, call
+    # co-clustering view: reference cells inside clusters made mostly (>= 80 %) of the other sample
+    frac = sub.obs.groupby("leiden", observed=True)["sample"].apply(lambda s: float((s == other).mean()))
+    sub.obs["in_other_cluster"] = sub.obs["leiden"].map(frac).astype(float).to_numpy() >= 0.8
+    stability = _stability(sub, reference, other, k_candidates, seed, stability_seeds, call)
+    cells = _cells_table(adata, sub, sets)
+    meta = {"analysis": "scrna", "samples": labels, "reference": reference, "other": other, "seed": seed,
+            "mito_prefix": mito_prefix, "n_cells_read": int(adata.n_obs), "n_cells_passed": int(sub.n_obs),
+            "n_genes": int(adata.n_vars), "gene_sets": {k: len(v) for k, v in used.items()},
+            "k_candidates": k_candidates, "stability": stability, "de_method": de.method.iloc[0],
+            "params": dict(sub.uns.get("assaystats", {})), "n": int(adata.n_obs),
+            "n_mads": n_mads, "n_mads_mito": n_mads_mito, "extra_versions": ["scanpy", "anndata"]}
+    return ScrnaResult(table=cells, meta=meta, de=de, qc_summary=qc, adata=sub)
+
+
+def _stability(sub, reference, other, k, seed, n_seeds, call):
+    """Share of the candidate calls that hold in every re-seeded embedding: each seed recomputes the principal
+    components from a random 90 % of the highly variable genes (the permutation seed is kept, so only the
+    embedding changes)."""
+    import scipy.sparse as sp
+    from sklearn.decomposition import PCA
+
+    if n_seeds < 2 or call.sum() == 0:
+        return {"seeds": 0, "share_kept": np.nan, "calls": int(call.sum())}
+    hv = np.flatnonzero(sub.var["highly_variable"].to_numpy())
+    n_comps = sub.obsm["X_pca"].shape[1]
+    kept = np.zeros(sub.n_obs)
+    for s in range(n_seeds):
+        rng = np.random.default_rng(seed + 1000 + s)
+        cols = np.sort(rng.choice(hv, int(0.9 * hv.size), replace=False))
+        X = sub.X[:, cols]
+        X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        key = f"X_pca_stability_{s}"
+        sub.obsm[key] = PCA(n_components=min(n_comps, cols.size - 1), random_state=seed + s).fit_transform(X - X.mean(0))
+        _sc, _q, c = candidate_cells(sub, reference=reference, other=other, k=k, use_rep=key)
+        del sub.obsm[key]
+        kept += c
+    return {"seeds": n_seeds, "share_kept": float(np.mean(kept[call] == n_seeds)), "calls": int(call.sum())}
+
+
+def _cells_table(adata, sub, sets):
+    import pandas as pd
+
+    obs = adata.obs
+    t = pd.DataFrame({"cell": adata.obs_names, "sample": obs["sample"].astype(str).to_numpy(),
+                      "passed_qc": obs["passed_qc"].to_numpy(), "n_genes": obs["n_genes_by_counts"].to_numpy(),
+                      "total_counts": obs["total_counts"].to_numpy(), "pct_mito": obs["pct_counts_mt"].to_numpy(),
+                      "doublet_score": obs["doublet_score"].to_numpy()})
+    s = sub.obs
+    add = pd.DataFrame(index=sub.obs_names)
+    add["cluster"] = s["leiden"].astype(str)
+    add["umap_1"], add["umap_2"] = sub.obsm["X_umap"][:, 0], sub.obsm["X_umap"][:, 1]
+    if "X_tsne" in sub.obsm:
+        add["tsne_1"], add["tsne_2"] = sub.obsm["X_tsne"][:, 0], sub.obsm["X_tsne"][:, 1]
+    else:
+        add["tsne_1"] = add["tsne_2"] = np.nan
+    for c in ("phase", "S_score", "G2M_score"):
+        add[c.lower() if c != "phase" else "phase"] = s[c] if c in s else np.nan
+    for name in sets:
+        if f"score_{name}" in s:
+            add[f"score_{name}"] = s[f"score_{name}"]
+    add["candidate_score"], add["candidate_q"], add["candidate"] = s["candidate_score"], s["candidate_q"], s["candidate"]
+    t = t.set_index("cell").join(add, how="left").reset_index()
+    t["candidate"] = t["candidate"].eq(True)
+    return t.rename(columns={"s_score": "s_score", "g2m_score": "g2m_score"})

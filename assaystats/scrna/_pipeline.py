@@ -1,0 +1,125 @@
+"""QC, normalisation and embedding on scanpy, every choice recorded in ``adata.uns['assaystats']``.
+
+QC per sample by median absolute deviations (scanpy's own metrics): a cell fails when log1p(total counts) or
+log1p(genes detected) lies more than ``n_mads`` MADs from its sample's median, or its mitochondrial percentage is
+more than ``n_mads_mito`` MADs above the median; absolute limits can be added. Doublet scores by scrublet through
+scanpy (flagged; removed only on request). Failed cells stay in the object with ``passed_qc = False``; the
+embedding uses the passing cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AssayDataError
+
+__all__ = ["qc_metrics", "qc_filter", "embed"]
+
+
+def _mito_prefix(var_names) -> str:
+    up = sum(1 for g in var_names if g.startswith("MT-"))
+    low = sum(1 for g in var_names if g.startswith("mt-"))
+    return "mt-" if low > up else "MT-"
+
+
+def qc_metrics(adata):
+    import scanpy as sc
+
+    prefix = _mito_prefix(adata.var_names)
+    adata.var["mt"] = adata.var_names.str.startswith(prefix)
+    rp = ("RPS", "RPL") if prefix == "MT-" else ("Rps", "Rpl")
+    adata.var["ribo"] = adata.var_names.str.startswith(rp)
+    sc.pp.calculate_qc_metrics(adata, qc_vars=["mt", "ribo"], percent_top=None, log1p=True, inplace=True)
+    return prefix
+
+
+def _mad_outlier(x, n, side="both"):
+    med = np.median(x)
+    mad = np.median(np.abs(x - med)) * 1.4826
+    if mad == 0:
+        return np.zeros(x.size, bool)
+    if side == "upper":
+        return x > med + n * mad
+    return np.abs(x - med) > n * mad
+
+
+def qc_filter(adata, *, n_mads=5.0, n_mads_mito=3.0, max_pct_mito=None, min_genes=None, doublets=True,
+              remove_doublets=False, seed=0):
+    """Adds passed_qc and the reason columns; returns the per-sample summary table."""
+    import pandas as pd
+
+    rules = {"low_or_high_counts": np.zeros(adata.n_obs, bool), "low_or_high_genes": np.zeros(adata.n_obs, bool),
+             "high_mito": np.zeros(adata.n_obs, bool)}
+    for s in adata.obs["sample"].cat.categories:
+        m = (adata.obs["sample"] == s).to_numpy()
+        o = adata.obs.loc[m]
+        rules["low_or_high_counts"][m] = _mad_outlier(o["log1p_total_counts"].to_numpy(), n_mads)
+        rules["low_or_high_genes"][m] = _mad_outlier(o["log1p_n_genes_by_counts"].to_numpy(), n_mads)
+        rules["high_mito"][m] = _mad_outlier(o["pct_counts_mt"].to_numpy(), n_mads_mito, "upper")
+    if max_pct_mito is not None:
+        rules["high_mito"] |= adata.obs["pct_counts_mt"].to_numpy() > max_pct_mito
+    if min_genes is not None:
+        rules["low_or_high_genes"] |= adata.obs["n_genes_by_counts"].to_numpy() < min_genes
+    adata.obs["doublet_score"] = np.nan
+    adata.obs["predicted_doublet"] = False
+    if doublets:
+        import scanpy as sc
+
+        try:
+            sc.pp.scrublet(adata, batch_key="sample", random_state=seed, verbose=False)
+        except Exception as exc:  # noqa: BLE001 - scrublet fails on tiny samples; reported, not fatal
+            adata.uns.setdefault("assaystats", {})["scrublet_error"] = str(exc)
+    if remove_doublets:
+        rules["doublet"] = adata.obs["predicted_doublet"].fillna(False).to_numpy(bool)
+    failed = np.zeros(adata.n_obs, bool)
+    for k, v in rules.items():
+        adata.obs[f"qc_{k}"] = v
+        failed |= v
+    adata.obs["passed_qc"] = ~failed
+    rows = []
+    for s in adata.obs["sample"].cat.categories:
+        m = (adata.obs["sample"] == s).to_numpy()
+        row = {"sample": s, "cells_read": int(m.sum()), "cells_passed": int((~failed & m).sum())}
+        for k, v in rules.items():
+            row[f"removed_{k}"] = int((v & m).sum())
+        row["flagged_doublets"] = int(adata.obs.loc[m, "predicted_doublet"].fillna(False).astype(bool).sum())
+        row["median_total_counts"] = float(adata.obs.loc[m, "total_counts"].median())
+        row["median_genes"] = float(adata.obs.loc[m, "n_genes_by_counts"].median())
+        row["median_pct_mito"] = float(adata.obs.loc[m, "pct_counts_mt"].median())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resolution=1.0, tsne=True):
+    """Normalise (library size to 1e4 + log1p; raw counts kept in layers['counts']), highly variable genes, PCA,
+    neighbours, Leiden, UMAP and t-SNE, all seeded. Works on a copy of the passing cells; returns it."""
+    import scanpy as sc
+
+    sub = adata[adata.obs["passed_qc"].to_numpy()].copy()
+    if sub.n_obs < n_neighbors + 1:
+        raise AssayDataError(f"only {sub.n_obs} cells pass QC; the neighbourhood size is {n_neighbors}")
+    for s in sub.obs["sample"].cat.categories:
+        k = int((sub.obs["sample"] == s).sum())
+        if 0 < k <= n_neighbors:
+            raise AssayDataError(f"sample {s!r} has {k} cells after QC, not more than the neighbourhood size "
+                                 f"{n_neighbors}; lower --neighbors or add cells")
+    sub.layers["counts"] = sub.X.copy()
+    sc.pp.normalize_total(sub, target_sum=1e4)
+    sc.pp.log1p(sub)
+    import warnings
+
+    n_top = min(n_top_genes, sub.n_vars - 1)
+    with warnings.catch_warnings():  # small panels: fewer genes with a dispersion than asked for is expected
+        warnings.filterwarnings("ignore", message=".*n_top_genes.*", category=UserWarning)
+        sc.pp.highly_variable_genes(sub, n_top_genes=n_top, flavor="seurat")
+    n_comps = int(min(n_pcs, sub.n_obs - 1, int(sub.var["highly_variable"].sum()) - 1))
+    sc.pp.pca(sub, n_comps=n_comps, mask_var="highly_variable", random_state=seed, svd_solver="arpack")
+    sc.pp.neighbors(sub, n_neighbors=n_neighbors, random_state=seed)
+    sc.tl.leiden(sub, resolution=resolution, random_state=seed, flavor="igraph", n_iterations=2, directed=False)
+    sc.tl.umap(sub, random_state=seed)
+    if tsne:
+        sc.tl.tsne(sub, random_state=seed, n_pcs=n_comps)
+    sub.uns.setdefault("assaystats", {}).update(
+        {"seed": seed, "n_top_genes": n_top, "n_pcs": n_comps, "n_neighbors": n_neighbors, "resolution": resolution,
+         "normalisation": "library size to 1e4 + log1p; raw counts in layers['counts']"})
+    return sub

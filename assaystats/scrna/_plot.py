@@ -1,0 +1,175 @@
+"""Figures of the single-cell comparison (never computes statistics)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_embedding", "fig_qc", "fig_embedding", "fig_heatmap", "fig_dotplot", "fig_notch", "fig_volcano"]
+
+
+def _expr(adata, gene):
+    import scipy.sparse as sp
+
+    x = adata[:, gene].X
+    return np.asarray(x.toarray() if sp.issparse(x) else x).ravel()
+
+
+def plot_embedding(result, ax=None, *, color="sample", basis="umap"):
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    a = result.adata
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    xy = a.obsm[f"X_{basis}"]
+    import pandas as pd
+
+    categorical = color in ("sample", "leiden", "phase", "candidate") or (
+        color in a.obs and not pd.api.types.is_numeric_dtype(a.obs[color]))
+    if categorical:
+        vals = a.obs[color].astype(str)
+        cats = sorted(vals.unique())
+        cmap = mpl.colormaps["tab10"] if len(cats) <= 10 else mpl.colormaps["tab20"]
+        for i, c in enumerate(cats):
+            m = (vals == c).to_numpy()
+            ax.scatter(xy[m, 0], xy[m, 1], s=6, color=cmap(i % cmap.N), label=c, lw=0)
+        ax.legend(frameon=False, fontsize=6, markerscale=2, title=color, title_fontsize=7)
+    else:
+        v = a.obs[color].to_numpy(float) if color in a.obs else _expr(a, color)
+        order = np.argsort(v)
+        sca = ax.scatter(xy[order, 0], xy[order, 1], c=v[order], s=6, cmap="Purples", lw=0)
+        ax.figure.colorbar(sca, ax=ax, shrink=0.7)
+    if color == "sample" and "candidate" in a.obs:
+        m = a.obs["candidate"].to_numpy(bool)
+        ax.scatter(xy[m, 0], xy[m, 1], s=30, facecolor="none", edgecolor="k", lw=0.8, label="candidate")
+    ax.set_title(color, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{basis.upper()} 1", fontsize=7)
+    ax.set_ylabel(f"{basis.upper()} 2", fontsize=7)
+    return ax
+
+
+def fig_embedding(result):
+    import matplotlib.pyplot as plt
+
+    a = result.adata
+    colors = ["sample", "leiden", "phase"] + [g for g in ("MKI67", "ZFAS1") if g in a.var_names]
+    basis = "tsne" if "X_tsne" in a.obsm else "umap"
+    fig, axes = plt.subplots(1, len(colors), figsize=(3.4 * len(colors), 3.3))
+    for ax, c in zip(axes, colors):
+        plot_embedding(result, ax=ax, color=c, basis=basis)
+    fig.tight_layout()
+    return fig
+
+
+def fig_qc(result):
+    import matplotlib.pyplot as plt
+
+    c = result.table
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+    for ax, col in zip(axes, ("total_counts", "n_genes", "pct_mito")):
+        data, labels = [], []
+        for s in result.meta["samples"]:
+            for ok in (True, False):
+                v = c[(c["sample"] == s) & (c.passed_qc == ok)][col].to_numpy(float)
+                if v.size:
+                    data.append(v)
+                    labels.append(f"{s}\n{'kept' if ok else 'removed'}")
+        ax.violinplot(data, showmedians=True)
+        ax.set_xticks(range(1, len(labels) + 1))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_title(col, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _set_genes(result):
+    from ._analysis import read_gene_sets
+
+    sets = read_gene_sets()
+    a = result.adata
+    return {k: [g for g in v if g in a.var_names] for k, v in sets.items() if k != "HYPOXIA"}
+
+
+def fig_heatmap(result):
+    """Mean log-normalised expression of the stemness / EMT / Notch genes by sample (z-scored per gene)."""
+    import matplotlib.pyplot as plt
+
+    a = result.adata
+    genes, blocks = [], []
+    for k, v in _set_genes(result).items():
+        genes += v
+        blocks += [k] * len(v)
+    samples = result.meta["samples"]
+    M = np.array([[_expr(a[a.obs["sample"] == s], g).mean() for s in samples] for g in genes])
+    Z = (M - M.mean(axis=1, keepdims=True)) / (M.std(axis=1, keepdims=True) + 1e-9)
+    fig, ax = plt.subplots(figsize=(3.2, 0.17 * len(genes) + 1.2))
+    im = ax.imshow(Z, cmap="RdBu_r", vmin=-1.2, vmax=1.2, aspect="auto")
+    ax.set_yticks(range(len(genes)))
+    ax.set_yticklabels([f"{g} ({b[0]})" for g, b in zip(genes, blocks)], fontsize=6)
+    ax.set_xticks(range(len(samples)))
+    ax.set_xticklabels(samples)
+    fig.colorbar(im, ax=ax, shrink=0.5, label="z (mean log expression)")
+    ax.set_title("stemness (S), EMT (E), Notch (N)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_dotplot(result):
+    """Fraction expressing and mean expression in reference cells, candidate cells and the other sample."""
+    import matplotlib.pyplot as plt
+
+    a = result.adata
+    ref, oth = result.meta["reference"], result.meta["other"]
+    groups = {f"{ref}": (a.obs["sample"] == ref).to_numpy() & ~a.obs["candidate"].to_numpy(bool),
+              f"{ref} candidates": a.obs["candidate"].to_numpy(bool), oth: (a.obs["sample"] == oth).to_numpy()}
+    genes = [g for g in ("ZFAS1", "CD44", "PROM1", "EPCAM", "KRT19", "ALDH2", "VIM", "CDH2", "ZEB1", "NOTCH2", "NOTCH3",
+                         "HES1", "MKI67") if g in a.var_names]
+    fig, ax = plt.subplots(figsize=(0.45 * len(genes) + 2, 2.4))
+    for j, (name, m) in enumerate(groups.items()):
+        if m.sum() == 0:
+            continue
+        for i, g in enumerate(genes):
+            v = _expr(a[m], g)
+            ax.scatter(i, j, s=300 * (v > 0).mean() + 2, c=[[v.mean()]], cmap="Reds", vmin=0, vmax=3)
+    ax.set_xticks(range(len(genes)))
+    ax.set_xticklabels(genes, rotation=60, fontsize=7)
+    ax.set_yticks(range(len(groups)))
+    ax.set_yticklabels(list(groups), fontsize=7)
+    ax.set_title("dot size: fraction expressing; colour: mean log expression", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_notch(result):
+    import matplotlib.pyplot as plt
+
+    a = result.adata
+    fig, ax = plt.subplots(figsize=(3.6, 3.4))
+    if {"NOTCH1", "NOTCH2"} <= set(a.var_names):
+        for s, col in zip(result.meta["samples"], ("C3", "C2")):
+            m = (a.obs["sample"] == s).to_numpy()
+            ax.scatter(_expr(a[m], "NOTCH1"), _expr(a[m], "NOTCH2"), s=6, alpha=0.6, color=col, label=s)
+        ax.set_xlabel("NOTCH1 (log expression)")
+        ax.set_ylabel("NOTCH2 (log expression)")
+        ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def fig_volcano(result):
+    import matplotlib.pyplot as plt
+
+    de = result.de
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    y = -np.log10(np.maximum(de.p_adjusted.to_numpy(float), 1e-300))
+    sig = de.p_adjusted.to_numpy() < 0.05
+    ax.scatter(de.log2fc[~sig], y[~sig], s=5, color="0.7", lw=0)
+    ax.scatter(de.log2fc[sig], y[sig], s=6, color="C3", lw=0)
+    for r in de[sig].sort_values("log2fc", ascending=False).head(6).itertuples():
+        ax.annotate(r.gene, (r.log2fc, -np.log10(max(r.p_adjusted, 1e-300))), fontsize=6)
+    ax.set_xlabel(f"log2 fold change {result.meta['other']} vs {result.meta['reference']}")
+    ax.set_ylabel("-log10 adjusted p")
+    fig.tight_layout()
+    return fig

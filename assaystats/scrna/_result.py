@@ -1,0 +1,78 @@
+"""The Result of the single-cell pipeline and its figures (the study's Fig. 1B-G)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._result import Result, format_number
+
+__all__ = ["ScrnaResult"]
+
+
+@dataclass(frozen=True)
+class ScrnaResult(Result):
+    """``table`` (also ``cells``): every cell read, with ``passed_qc``; ``de``; ``qc_summary``; ``adata`` (the
+    passing cells: normalised data in X, raw counts in layers['counts'], embeddings in obsm)."""
+
+    de: Any = None
+    qc_summary: Any = None
+    adata: Any = None
+
+    title: ClassVar[str] = "Single-cell comparison"
+
+    @property
+    def cells(self):
+        return self.table
+
+    def tables(self):
+        return {"cells": self.table, "de": self.de, "qc_summary": self.qc_summary}
+
+    def plot(self, ax=None, color="sample", basis="umap"):
+        from ._plot import plot_embedding
+
+        return plot_embedding(self, ax=ax, color=color, basis=basis)
+
+    def figures(self):
+        from . import _plot
+
+        return {"scrna_qc": lambda: _plot.fig_qc(self), "scrna_embedding": lambda: _plot.fig_embedding(self),
+                "scrna_heatmap": lambda: _plot.fig_heatmap(self), "scrna_dotplot": lambda: _plot.fig_dotplot(self),
+                "scrna_notch_scatter": lambda: _plot.fig_notch(self), "scrna_volcano": lambda: _plot.fig_volcano(self)}
+
+    def summary(self) -> str:
+        m = self.meta
+        de = self.de
+        up = de[(de.p_adjusted < 0.05) & (de.log2fc > 0)].sort_values("log2fc", ascending=False)
+        c = self.table
+        ref, oth = m["reference"], m["other"]
+        passed = c[c.passed_qc]
+        cyc = passed.groupby("sample")["phase"].apply(lambda s: float((s != "G1").mean()))
+        lines = [f"{m['n_cells_read']} cells read, {m['n_cells_passed']} pass QC (per-sample MAD rules; table "
+                 "qc_summary).",
+                 f"Differential expression {oth} vs {ref}: {len(up)} genes up at adjusted p < 0.05; top by fold change: "
+                 + ", ".join(f"{r.gene} (log2FC {format_number(r.log2fc, 3)})" for r in up.head(6).itertuples()) + ".",
+                 f"Cycling cells (S or G2M): {ref} {cyc.get(ref, np.nan):.0%}, {oth} {cyc.get(oth, np.nan):.0%}.",
+                 f"Candidate {ref} cells (neighbourhood dominated by {oth}, permutation q < 0.05): "
+                 f"{int(c.candidate.sum())} of {int((passed['sample'] == ref).sum())}; "
+                 + (f"{m['stability']['share_kept']:.0%} of the calls hold in all {m['stability']['seeds']} re-seeded "
+                    "embeddings." if m["stability"].get("seeds") else "no stability run.")]
+        if "exploratory" in m["de_method"]:
+            lines.append("One sample per condition: the cell-level test is exploratory (cells of one culture are not "
+                         "independent replicates); p values are not evidence about cultures.")
+        return "\n".join(lines)
+
+    def methods(self) -> str:
+        m = self.meta
+        p = m["params"]
+        return (f"Counts were read with scanpy; QC by median absolute deviations per sample ({m['n_mads']:g} MADs for "
+                f"log counts and genes, {m['n_mads_mito']:g} above the median for the {m['mito_prefix']} percentage); "
+                f"scrublet doublet scores. {p.get('normalisation', '')}; {p.get('n_top_genes')} highly variable genes, "
+                f"{p.get('n_pcs')} principal components, {p.get('n_neighbors')} neighbours, Leiden (resolution "
+                f"{p.get('resolution')}), UMAP and t-SNE, seed {m['seed']}. Gene-set scores by scanpy's score_genes "
+                "(genes sorted), cell-cycle phase from the Tirosh 2016 S and G2M genes. DE: "
+                f"{m['de_method']}; log2 fold change = log2(mean + 1) of counts per 10,000 (pseudocount 1). Candidate "
+                f"cells: fraction of the {m['k_candidates']} nearest neighbours (PCA) from the other sample, exact "
+                "label-permutation (hypergeometric) p values, BH q < 0.05 and a majority of neighbours.")
