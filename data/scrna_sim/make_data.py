@@ -38,7 +38,7 @@ def _read_sets():
     return cc, sets
 
 
-def main(n_per=250, out=HERE, seed=11):
+def main(n_per=250, out=HERE, seed=11, n_background=500):
     rng = np.random.default_rng(seed)
     cc, sets = _read_sets()
     study = sorted({g for k in ("STEMNESS", "EMT", "NOTCH") for g in sets[k]})
@@ -46,7 +46,7 @@ def main(n_per=250, out=HERE, seed=11):
     mito = [f"MT-{g}" for g in ("ND1 ND2 CO1 CO2 ATP8 ATP6 CO3 ND3 ND4L ND4 ND5 ND6 CYB".split())]
     ribo = [f"RPS{i}" for i in range(2, 12)] + [f"RPL{i}" for i in range(3, 13)]
     resist = [f"RESIST{i:02d}" for i in range(1, 41)]
-    background = [f"GENE{i:03d}" for i in range(1, 501)]
+    background = [f"GENE{i:05d}" if n_background > 999 else f"GENE{i:03d}" for i in range(1, n_background + 1)]
     genes = list(dict.fromkeys(["ZFAS1"] + cc["S"] + cc["G2M"] + study + hyp + mito + ribo + resist + background))
     G = len(genes)
     gi = {g: i for i, g in enumerate(genes)}
@@ -107,18 +107,25 @@ def main(n_per=250, out=HERE, seed=11):
     (out / "truth.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 
+def _gz(path):
+    """Text writer for a .gz file with a fixed header (no name, mtime 0): the same data give the same bytes."""
+    import io
+
+    return io.TextIOWrapper(gzip.GzipFile(filename="", mode="wb", fileobj=open(path, "wb"), mtime=0), encoding="ascii")
+
+
 def _write_10x(folder, counts, genes, barcodes):
     rows, cols = np.nonzero(counts.T)  # genes x cells
     vals = counts.T[rows, cols]
-    with gzip.open(folder / "matrix.mtx.gz", "wt") as fh:
+    with _gz(folder / "matrix.mtx.gz") as fh:
         fh.write("%%MatrixMarket matrix coordinate integer general\n%\n")
         fh.write(f"{counts.shape[1]} {counts.shape[0]} {rows.size}\n")
         for r, c, v in zip(rows, cols, vals):
             fh.write(f"{r + 1} {c + 1} {v}\n")
-    with gzip.open(folder / "features.tsv.gz", "wt") as fh:
+    with _gz(folder / "features.tsv.gz") as fh:
         for g in genes:
             fh.write(f"SIM_{g}\t{g}\tGene Expression\n")
-    with gzip.open(folder / "barcodes.tsv.gz", "wt") as fh:
+    with _gz(folder / "barcodes.tsv.gz") as fh:
         fh.write("\n".join(barcodes) + "\n")
 
 
@@ -126,5 +133,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cells", type=int, default=250)
     ap.add_argument("--out", default=str(HERE))
+    ap.add_argument("--genes", type=int, default=500, help="number of background genes")
     a = ap.parse_args()
-    main(a.cells, Path(a.out))
+    main(a.cells, Path(a.out), n_background=a.genes)
