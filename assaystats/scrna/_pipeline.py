@@ -65,10 +65,12 @@ def qc_filter(adata, *, n_mads=5.0, n_mads_mito=3.0, max_pct_mito=None, min_gene
     if doublets:
         import scanpy as sc
 
+        cats = list(adata.obs["sample"].cat.categories)
         try:
             sc.pp.scrublet(adata, batch_key="sample", random_state=seed, verbose=False)
         except Exception as exc:  # noqa: BLE001 - scrublet fails on tiny samples; reported, not fatal
             adata.uns.setdefault("assaystats", {})["scrublet_error"] = str(exc)
+        adata.obs["sample"] = pd.Categorical(adata.obs["sample"].astype(str), categories=cats)
     if remove_doublets:
         rules["doublet"] = adata.obs["predicted_doublet"].fillna(False).to_numpy(bool)
     failed = np.zeros(adata.n_obs, bool)

@@ -63,6 +63,11 @@ def test_every_cell_read_is_in_the_table(result, truth):
     removed = set(cells.cell[~cells.passed_qc])
     assert len(lowq & removed) / len(lowq) >= 0.6  # most planted low-quality cells fail QC
     assert cells.loc[~cells.passed_qc, "cluster"].isna().all()
+    # scrublet ran (scores for every cell) and the planted doublets score higher on average
+    assert cells.doublet_score.notna().all()
+    dbl = {f"{s}_{b}" for s in ("P", "R") for b in truth["samples"][s]["doublets"]}
+    is_dbl = cells.cell.isin(dbl)
+    assert cells.doublet_score[is_dbl].mean() > cells.doublet_score[~is_dbl].mean()
     cols = ["cell", "sample", "passed_qc", "n_genes", "total_counts", "pct_mito", "doublet_score", "cluster", "umap_1",
             "umap_2", "tsne_1", "tsne_2", "phase", "s_score", "g2m_score"]
     assert list(cells.columns[: len(cols)]) == cols
