@@ -16,7 +16,7 @@ with ``input`` (a table, a folder of RCC files, or example:NAME) resolved relati
     compare = [["Huh7-R", "Huh7-P"], ["Hep3B-R", "Hep3B-P"]]
 
 Kinds: doseresponse, compare, qpcr, nanostring, paired_genes, survival, tumour_vs_normal, expression_by,
-coexpression.
+coexpression, scrna (``samples = {P = "path", R = "path"}`` instead of ``input``; needs the scrna extra).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .errors import AssayDataError
 __all__ = ["load_study", "run_study", "KINDS"]
 
 KINDS = ("doseresponse", "compare", "qpcr", "nanostring", "paired_genes", "survival", "tumour_vs_normal",
-         "expression_by", "coexpression")
+         "expression_by", "coexpression", "scrna")
 
 
 def load_study(path) -> dict:
@@ -49,7 +49,7 @@ def load_study(path) -> dict:
         if a.get("kind") not in KINDS:
             raise AssayDataError(f"analysis {i}: kind {a.get('kind')!r} is not one of {', '.join(KINDS)}",
                                  file=str(path))
-        if "input" not in a:
+        if "input" not in a and a["kind"] != "scrna":
             raise AssayDataError(f"analysis {i} ({a['kind']}) has no input", file=str(path))
     return study
 
@@ -74,7 +74,12 @@ def run_study(path):
         a = dict(a)
         kind = a.pop("kind")
         title = a.pop("title", None)
-        inp = _resolve(a.pop("input"), base)
+        if kind == "scrna":
+            samples = {k: _resolve(v, base) for k, v in a.pop("samples", {}).items()}
+            a["samples"] = samples
+            inp = next(iter(samples.values()), str(path))
+        else:
+            inp = _resolve(a.pop("input"), base)
         where = f"analysis {i} ({kind})"
         try:
             res = _run_one(kind, inp, a, base, read_table, read_rcc)
@@ -95,6 +100,11 @@ def _table(inp, read_table):
 
 
 def _run_one(kind, inp, a, base, read_table, read_rcc):
+    if kind == "scrna":
+        from .scrna import run
+
+        samples = a.pop("samples")
+        return run(samples, **a)
     if kind == "doseresponse":
         from .doseresponse import fit
 

@@ -12,10 +12,11 @@ def test_whole_study_one_report(tmp_path):
     out = tmp_path / "study"
     assert main(["run", str(STUDY), "--out", str(out)]) == 0
     html = (out / "report.html").read_text()
-    assert html.count('<section id="s') == 17
+    assert html.count('<section id="s') == 18
     for needle in ("Fig. 1A", "Fig. 2A", "Suppl. Fig. 3F", "Suppl. Fig. 4", "corrected p", "Contents"):
         assert needle in html
-    assert (out / "tables" / "01_fits.csv").exists() and (out / "tables" / "17_coexpression.csv").exists()
+    assert (out / "tables" / "01_fits.csv").exists() and (out / "tables" / "18_coexpression.csv").exists()
+    assert (out / "tables" / "03_cells.csv").exists()
 
 
 def test_bad_study_file(tmp_path, capsys):
