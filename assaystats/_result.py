@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Result", "format_number", "format_p", "versions", "markdown_table"]
+__all__ = ["Result", "format_number", "format_p", "p_words", "versions", "markdown_table"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,12 @@ def format_p(p) -> str:
     if f >= 0.1:
         return f"{f:.2f}"
     return f"{f:.2g}" if f >= 0.001 else f"{f:.1e}"
+
+
+def p_words(p) -> str:
+    """'= 0.012' or '< 0.0001', for sentences such as 'p = 0.012'."""
+    s = format_p(p)
+    return s if s.startswith("<") else f"= {s}"
 
 
 def markdown_table(df, digits: int = 4) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from ._version import __version__
 from .errors import AssayDataError, OutputExistsError
@@ -137,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also fit ll4, ll3, ll5, w1 and w2 and tabulate AIC, BIC and the lack-of-fit test")
     d.add_argument("--dose-unit", default="", help="unit shown in the report, e.g. uM")
     d.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
-    d.set_defaults(handler=_run_doseresponse)
+    d.set_defaults(handler="_run_doseresponse")
 
     c = sub.add_parser("compare", help="compare a measured value between groups (t, ANOVA, post tests, two-way)",
                        description="Compare a value between groups with the right test for the design: Welch t or "
@@ -167,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--error", default="sem", choices=["sem", "sd", "ci"], help="error bars of the figure")
     c.add_argument("--ci-level", type=float, default=0.95)
     c.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
-    c.set_defaults(handler=_run_compare)
+    c.set_defaults(handler="_run_compare")
 
     q = sub.add_parser("qpcr", help="relative expression from qPCR Ct values (2^-ddCt, Pfaffl)",
                        description="Relative quantification of qPCR wells: technical replicates averaged per "
@@ -190,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="non-detects: 'exclude' (default) or a cycle number to substitute, e.g. 40")
     q.add_argument("--spread-limit", type=float, default=0.5, help="flag technical Ct SD above this (0.5)")
     q.add_argument("--ci-level", type=float, default=0.95)
-    q.set_defaults(handler=_run_qpcr)
+    q.set_defaults(handler="_run_qpcr")
 
     n = sub.add_parser("nanostring", help="NanoString nCounter RCC files: QC, normalisation, differential expression",
                        description="Read RCC files (or a folder of them), flag QC problems, normalise as nSolver "
@@ -209,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fixed positive-control geometric mean to normalise against (single samples)")
     n.add_argument("--reference-housekeeping", type=float,
                    help="fixed housekeeping geometric mean to normalise against (single samples)")
-    n.set_defaults(handler=_run_nanostring)
+    n.set_defaults(handler="_run_nanostring")
 
     pgp = sub.add_parser("paired-genes", help="many genes in paired samples (tumour vs matched normal)",
                          description="Paired t and Wilcoxon signed-rank test per gene with BH q values across genes.",
@@ -224,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     pgp.add_argument("--group", required=True, help="two-level column (tissue)")
     pgp.add_argument("--control", required=True, help="the reference level (normal)")
     pgp.add_argument("--ci-level", type=float, default=0.95)
-    pgp.set_defaults(handler=_run_paired_genes)
+    pgp.set_defaults(handler="_run_paired_genes")
 
     sv = sub.add_parser("survival", help="Kaplan-Meier, log-rank and Cox by a group or a gene's expression",
                         description="Survival by a grouping column or by a numeric column (expression) split by a "
@@ -252,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--rmst", type=float, help="horizon of the restricted mean survival time")
     sv.add_argument("--min-prop", type=float, default=0.1, help="optimal cut: minimum proportion per side (0.1)")
     sv.add_argument("--time-unit", default="", choices=["", "days", "months", "years", "weeks"])
-    sv.set_defaults(handler=_run_survival)
+    sv.set_defaults(handler="_run_survival")
 
     co = sub.add_parser("correlate", help="co-expression of one gene with a list, a gene set or every gene",
                         description="Correlate one gene with others in a genes x samples table (UCSC Xena / GDC "
@@ -273,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--covariates", default="", help="clinical columns to adjust for (partial correlation)")
     co.add_argument("--id", help="sample id column of the clinical table (default: 'sample')")
     co.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
-    co.set_defaults(handler=_run_correlate)
+    co.set_defaults(handler="_run_correlate")
 
     ex = sub.add_parser("expression", help="a gene's expression by a clinical variable (stage, grade) or tumour vs normal",
                         description="Expression of one gene across the levels of a clinical column (one-way ANOVA as "
@@ -292,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--test", default="anova", choices=["anova", "welch-anova", "kruskal"])
     ex.add_argument("--contrast", help="merged two-group contrast, e.g. I,II:III,IV")
     ex.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
-    ex.set_defaults(handler=_run_expression)
+    ex.set_defaults(handler="_run_expression")
 
     rn = sub.add_parser("run", help="run every analysis of a study file (TOML) into one report",
                         description="Run the analyses listed in a study file (TOML; see examples/study.toml) and "
@@ -301,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     rn.add_argument("input", metavar="STUDY.toml")
     _common_out(rn)
-    rn.set_defaults(handler=_run_study)
+    rn.set_defaults(handler="_run_study")
 
     sr = sub.add_parser("scrna", help="single-cell comparison of two samples (10x): QC, embedding, DE, candidates",
                         description="Two samples (e.g. parental and resistant) from Cell Ranger folders to QC, "
@@ -321,14 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--resolution", type=float, default=1.0)
     sr.add_argument("--remove-doublets", action="store_true")
     sr.add_argument("--max-pct-mito", type=float, help="absolute limit on the mitochondrial percentage")
-    sr.set_defaults(handler=_run_scrna)
+    sr.set_defaults(handler="_run_scrna")
 
     ds = sub.add_parser("datasets", help="list the bundled example data sets",
                         description="List the bundled example data sets (use them as INPUT with example:NAME).",
                         epilog="example:\n  assaystats datasets\n  assaystats datasets --describe ryegrass",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     ds.add_argument("--describe", metavar="NAME", help="print the provenance note of one data set")
-    ds.set_defaults(handler=_run_datasets)
+    ds.set_defaults(handler="_run_datasets")
     return p
 
 
@@ -346,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        from . import _commands
+
+        return int(getattr(_commands, args.handler)(args) or 0)
     except (AssayDataError, OutputExistsError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -363,424 +364,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc) -> str:
     return " ".join(str(exc).split())
-
-
-# -- helpers ------------------------------------------------------------------------------------------
-
-def _resolve_input(spec: str) -> str:
-    if spec.startswith("example:"):
-        from .datasets import path
-
-        return str(path(spec.split(":", 1)[1]))
-    return spec
-
-
-def _parse_levels(text: str) -> list[float]:
-    out = []
-    for part in [t for t in text.replace(";", ",").split(",") if t.strip()]:
-        try:
-            out.append(float(part))
-        except ValueError:
-            raise AssayDataError(f"--ed expects numbers separated by commas, e.g. 10,50,90; got {text!r}") from None
-    if not out:
-        raise AssayDataError("--ed needs at least one level")
-    return out
-
-
-def _parse_fix(text: str) -> dict[str, float]:
-    out = {}
-    for part in [t for t in text.split(",") if t.strip()]:
-        if "=" not in part:
-            raise AssayDataError(f"--fix expects NAME=VALUE pairs, e.g. top=100,bottom=0; got {part!r}")
-        k, v = part.split("=", 1)
-        try:
-            out[k.strip().lower()] = float(v)
-        except ValueError:
-            raise AssayDataError(f"--fix value for {k.strip()!r} is not a number: {v!r}") from None
-    return out
-
-
-def _input_record(path, rows, label) -> dict:
-    """Name, rows and SHA-256 of an input (a folder: the hash of its files' hashes in name order)."""
-    import hashlib
-    from pathlib import Path
-
-    from .io import sha256
-
-    p = Path(path)
-    if p.is_dir():
-        h = hashlib.sha256()
-        for f in sorted(x for x in p.iterdir() if x.is_file()):
-            h.update(f"{f.name}:{sha256(f)}\n".encode())
-        digest = h.hexdigest()
-    else:
-        digest = sha256(p)
-    return {"name": str(label), "rows": rows, "sha256": digest}
-
-
-def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
-    """Tables, figures (PNG+SVG), report and provenance into the temporary folder."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    from .io import write_json
-    from .report import build_report, figure_to_png_bytes
-
-    (tmp / "tables").mkdir()
-    (tmp / "figures").mkdir()
-    numbered = args.command == "run"  # a study: every file carries its analysis number
-    pngs = {}
-    used: set[str] = set()
-    for i, res in enumerate(results, start=1):
-        prefix = f"{i:02d}_" if numbered else ""
-        for name, df in res.tables().items():
-            if df is not None:
-                fname = f"{prefix}{name}" if (numbered or name not in used) else f"{i:02d}_{name}"
-                used.add(name)
-                df.to_csv(tmp / "tables" / f"{fname}.csv", index=False)
-        for name, make in res.figures().items():
-            fig = make()
-            png = figure_to_png_bytes(fig)
-            pngs[(i - 1, name)] = png
-            (tmp / "figures" / f"{prefix}{name}.png").write_bytes(png)
-            fig.savefig(tmp / "figures" / f"{prefix}{name}.svg")
-            plt.close(fig)
-
-    records = [_input_record(p_, r.meta.get("n"), label) for (p_, r, label) in
-               (inputs or [(input_path, results[0], args.input)])]
-    digest = records[0]["sha256"]
-    seen: dict = {}
-    for k, rec in enumerate(records, start=1):  # one row per distinct input, listing the analyses that used it
-        key = (rec["name"], rec["sha256"])
-        if key in seen:
-            seen[key]["analyses"] += f", {k}"
-        else:
-            seen[key] = {**rec, "analyses": str(k)}
-    records = list(seen.values()) if len(results) > 1 else records
-    title = args.title or f"assaystats {args.command}: {str(args.input).split('/')[-1]}"
-    build_report(results, tmp / "report.html", title=title, inputs=records, figures=pngs, parameters=parameters)
-    from ._result import versions
-
-    write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
-                "input_sha256": digest, "inputs": records, "parameters": parameters, "versions": versions(),
-                "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "meta": [r.to_dict()["meta"] for r in results]}, tmp / "provenance.json")
-
-
-def _write_run(args, results, input_path, inputs=None) -> None:
-    """Write every output of a run into a temporary folder that becomes --out only when complete."""
-    from .io import output_dir
-
-    parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
-                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
-        _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters, inputs=inputs)
-
-
-def _check_out_free(args):
-    from pathlib import Path
-
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise OutputExistsError(f"output folder {args.out!r} exists; use --force to replace it")
-
-
-# -- sub-commands -------------------------------------------------------------------------------------
-
-def _run_doseresponse(args) -> int:
-    import warnings
-
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    ed = _parse_levels(args.ed)
-    fixed = _parse_fix(args.fix)
-    share = [s.strip() for s in args.share.split(",") if s.strip()]
-    compare = args.compare
-    if args.pairs.strip():
-        compare = []
-        for part in [t for t in args.pairs.split(",") if t.strip()]:
-            if part.count(":") != 1:
-                raise AssayDataError(f"--pairs expects GROUP:REFERENCE items, e.g. Huh7-R:Huh7-P; got {part!r}")
-            a, b = part.split(":")
-            compare.append((a.strip(), b.strip()))
-
-    from .doseresponse import fit
-    from .errors import FitWarning
-    from .io import read_table
-
-    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
-    data.attrs["source"] = args.input
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FitWarning)
-        res = fit(data, dose=args.dose, response=args.response, group=args.group, replicate=args.replicate,
-                  model=args.model, fixed=fixed, reference=args.reference, ed=ed, cov=args.cov,
-                  interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
-                  normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
-                  compare=compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
-                  points=args.points, source=args.input)
-        results = [res]
-        if args.model_selection:
-            from .doseresponse import compare_models
-
-            results.append(compare_models(data, dose=args.dose, response=args.response, group=args.group,
-                                          fixed=fixed))
-    for w in caught:
-        if issubclass(w.category, FitWarning):
-            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    _write_run(args, results, input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
-    return 0
-
-
-def _run_compare(args) -> int:
-    import warnings
-
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .assays import compare
-    from .errors import AssayWarning
-    from .io import read_table
-
-    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
-    data.attrs["source"] = args.input
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AssayWarning)
-        res = compare(data, value=args.value, group=args.group, control=args.control, by=args.by,
-                      replicate=args.replicate, pair=args.pair, test=args.test, posthoc=args.posthoc,
-                      alternative=args.alternative, ci_level=args.ci_level, level=args.level,
-                      anova_type=args.anova_type, error=args.error, source=args.input)
-    for w in caught:
-        if issubclass(w.category, AssayWarning):
-            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} comparisons)")
-    return 0
-
-
-def _read_efficiency(path):
-    from .assays import standard_curve
-    from .io import read_table
-
-    t = read_table(path)
-    cols = {c.lower(): c for c in t.columns}
-    if "gene" not in cols:
-        raise AssayDataError("the efficiency table needs a 'gene' column", file=path)
-    if "efficiency" in cols:
-        return {str(g): float(e) for g, e in zip(t[cols["gene"]], t[cols["efficiency"]])}
-    if "amount" in cols and "ct" in cols:
-        curve = standard_curve(t, amount=cols["amount"], ct=cols["ct"], gene=cols["gene"])
-        return dict(zip(curve.gene, curve.amplification))
-    raise AssayDataError("the efficiency table needs columns gene,efficiency or gene,amount,ct", file=path)
-
-
-def _run_qpcr(args) -> int:
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .assays import qpcr
-    from .io import read_table
-
-    data = read_table(input_path)
-    data.attrs["source"] = args.input
-    eff = _read_efficiency(args.efficiency) if args.efficiency else None
-    refs = [r.strip() for r in args.reference_gene.split(",") if r.strip()]
-    res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
-               calibrator=args.calibrator, efficiency=eff, undetermined=args.undetermined,
-               spread_limit=args.spread_limit, ci_level=args.ci_level, source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.meta['targets'])} target genes)")
-    return 0
-
-
-def _run_nanostring(args) -> int:
-    from pathlib import Path
-
-    _check_out_free(args)
-    from .assays import nanostring
-    from .io import read_rcc, read_table
-
-    files = []
-    for spec in args.input:
-        p = Path(spec)
-        if p.is_dir():
-            found = sorted(p.glob("*.RCC")) + sorted(p.glob("*.rcc"))
-            if not found:
-                raise AssayDataError("folder holds no .RCC files", file=spec)
-            files += found
-        else:
-            files.append(p)
-    rccs = [read_rcc(f) for f in files]
-    design = None
-    if args.design:
-        design = read_table(args.design)
-        design.attrs["source"] = args.design
-    ref = {}
-    if args.reference_positive:
-        ref["positive"] = args.reference_positive
-    if args.reference_housekeeping:
-        ref["housekeeping"] = args.reference_housekeeping
-    res = nanostring(rccs, design=design, group=args.group, control=args.control, by=args.by,
-                     background=args.background, reference=ref or None)
-    args.input = f"{len(files)} RCC files"
-    _write_run(args, [res], str(files[0]))
-    print(f"{PROG}: wrote {args.out}/report.html ({len(files)} RCC files)")
-    return 0
-
-
-def _run_paired_genes(args) -> int:
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .assays import paired_genes
-    from .io import read_table
-
-    data = read_table(input_path)
-    res = paired_genes(data, gene=args.gene, value=args.value, pair=args.pair, group=args.group,
-                       control=args.control, ci_level=args.ci_level, source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
-    return 0
-
-
-def _run_survival(args) -> int:
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .io import read_table
-    from .survival import analyze
-
-    data = read_table(input_path)
-    try:
-        times = [float(x) for x in args.times.split(",") if x.strip()]
-    except ValueError:
-        raise AssayDataError(f"--times expects numbers separated by commas; got {args.times!r}") from None
-    res = analyze(data, time=args.time, event=args.event, event_value=args.event_value, group=args.group,
-                  expression=args.expression, cutoff=args.cutoff,
-                  covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], reference=args.reference,
-                  order=[o.strip() for o in args.order.split(",") if o.strip()] or None, conf_type=args.conf_type,
-                  ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop, time_unit=args.time_unit,
-                  source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} groups)")
-    return 0
-
-
-def _read_gene_set(path) -> list[str]:
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.exists():
-        raise AssayDataError("file not found", file=str(path))
-    genes = []
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = [x.strip() for x in line.replace(",", "\t").split("\t") if x.strip()]
-        if not parts:
-            continue
-        genes += parts[2:] if p.suffix.lower() == ".gmt" else parts[:1]
-    if not genes:
-        raise AssayDataError("the gene set is empty", file=str(path))
-    return list(dict.fromkeys(genes))
-
-
-def _run_correlate(args) -> int:
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .correlates import coexpression
-    from .io import read_table
-
-    expr = read_table(input_path)
-    expr.attrs["source"] = args.input
-    genes = [g.strip() for g in args.genes.split(",") if g.strip()] if args.genes else (
-        _read_gene_set(args.gene_set) if args.gene_set else None)
-    clinical = None
-    if args.clinical:
-        clinical = read_table(_resolve_input(args.clinical))
-        clinical.attrs["source"] = args.clinical
-    res = coexpression(expr, gene=args.gene, genes=genes, method=args.method, clinical=clinical,
-                       covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], id_col=args.id,
-                       log2p1=args.log2, exact=args.exact)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
-    return 0
-
-
-def _run_expression(args) -> int:
-    _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .correlates import expression_by, tumour_vs_normal
-    from .io import read_table
-
-    expr = read_table(input_path)
-    expr.attrs["source"] = args.input
-    if args.by == "tissue":
-        res = tumour_vs_normal(expr, gene=args.gene, log2p1=args.log2)
-    else:
-        if not args.clinical:
-            raise AssayDataError("--clinical is needed with --by " + args.by)
-        clinical = read_table(_resolve_input(args.clinical))
-        clinical.attrs["source"] = args.clinical
-        res = expression_by(expr, clinical, gene=args.gene, by=args.by,
-                            order=[o.strip() for o in args.order.split(",") if o.strip()] or None, id_col=args.id,
-                            test=args.test, contrast=args.contrast, log2p1=args.log2)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html")
-    return 0
-
-
-def _run_study(args) -> int:
-    _check_out_free(args)
-    from ._study import run_study
-
-    title, runs = run_study(args.input)
-    if args.title is None:
-        args.title = title
-    _write_run(args, [r for _p, r in runs], args.input,
-               inputs=[(p_, r, p_.split("/")[-1]) for p_, r in runs])
-    print(f"{PROG}: wrote {args.out}/report.html ({len(runs)} analyses)")
-    return 0
-
-
-def _run_scrna(args) -> int:
-    _check_out_free(args)
-    samples = {}
-    if args.example:
-        from .datasets import path as dpath
-
-        base = dpath("scrna_sim").parent
-        samples = {"P": str(base / "P"), "R": str(base / "R")}
-    for spec in args.sample:
-        if "=" not in spec:
-            raise AssayDataError(f"--sample expects LABEL=PATH; got {spec!r}")
-        label, path = spec.split("=", 1)
-        if label in samples:
-            raise AssayDataError(f"two samples have the label {label!r}")
-        samples[label] = path
-    try:
-        from .scrna import run
-    except ImportError:
-        raise AssayDataError("the scrna command needs scanpy: pip install 'assaystats[scrna]'") from None
-    res = run(samples, reference=args.reference, seed=args.seed, gene_sets=args.genes, n_neighbors=args.neighbors,
-              resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito)
-    args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
-    _write_run(args, [res], str(list(samples.values())[0]),
-               inputs=[(p_, res, f"{k}: {p_}") for k, p_ in samples.items()])
-    from pathlib import Path
-
-    res.adata.write_h5ad(Path(args.out) / "adata.h5ad")
-    print(f"{PROG}: wrote {args.out}/report.html ({res.meta['n_cells_passed']} cells)")
-    return 0
-
-
-def _run_datasets(args) -> int:
-    from .datasets import describe, list_datasets
-
-    if args.describe:
-        print(describe(args.describe))
-        return 0
-    table = list_datasets()
-    for r in table.itertuples(index=False):
-        print(f"{r.name:16s} {r.kind:9s} {r.description}")
-    print("\nUse as INPUT with example:NAME, e.g. assaystats doseresponse example:sorafenib_ic50 ...")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

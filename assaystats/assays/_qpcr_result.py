@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, p_words
 
 __all__ = ["QpcrResult"]
 
@@ -110,9 +110,9 @@ class QpcrResult(Result):
         lines = []
         for r in self.table[self.table.group != m["calibrator"]].itertuples(index=False):
             kind = "range" if r.interval.startswith("range") else f"{int(100 * m['ci_level'])}% CI"
-            p = "" if r.p_value != r.p_value else f", p {_pw(r.p_adjusted)}"
+            p = "" if r.p_value != r.p_value else f", p {p_words(r.p_adjusted)}"
             if r.q_value == r.q_value and len(m["targets"]) > 1:
-                p += f", q (BH across genes) {_pw(r.q_value)}"
+                p += f", q (BH across genes) {p_words(r.q_value)}"
             kd = f" (knockdown {format_number(r.knockdown_pct, 3)}%)" if r.fold_change < 1 else ""
             lines.append(f"- {r.gene} in {r.group} vs {m['calibrator']}: fold change {format_number(r.fold_change, 3)} "
                          f"({kind} {format_number(r.ci_low, 3)} to {format_number(r.ci_high, 3)}){kd}{p}; "
@@ -142,7 +142,3 @@ class QpcrResult(Result):
                    if not m["technical_only"] else
                    "With one biological sample per group no test is possible; the range is 2^-(ddCt +- sd)."))
 
-
-def _pw(p) -> str:
-    s = format_p(p)
-    return s if s.startswith("<") else f"= {s}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, p_words
 
 __all__ = ["ComparisonResult", "stars"]
 
@@ -86,7 +86,7 @@ class ComparisonResult(Result):
                 df = f"({_df(r.df_num)})"
             term = {"group": m["group"], "by": m.get("by"), "group:by": f"{m['group']} x {m.get('by')}",
                     "block": m.get("replicate") or "block"}.get(r.term, r.term)
-            lines.append(f"- {r.method}, {term}: {name}{df} = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
+            lines.append(f"- {r.method}, {term}: {name}{df} = {format_number(r.statistic, 4)}, p {p_words(r.p_value)}.")
         for r in self.table.itertuples(index=False):
             within = f" within {m['by']} = {r.within}" if m.get("by") else (f" ({r.within})" if r.within else "")
             p = r.p_adjusted if r.adjustment not in ("none", None) else r.p_value
@@ -96,10 +96,10 @@ class ComparisonResult(Result):
             what = "ratio" if "ratio" in r.method else "difference"
             test = f" ({r.method})" if not multi else ""
             lines.append(f"- {r.group1} vs {r.group2}{within}{test}: {what} {format_number(r.estimate)}{ci}; "
-                         f"p{adj} {_pw(p)} {stars(p)}.")
+                         f"p{adj} {p_words(p)} {stars(p)}.")
         for r in self.assumptions.itertuples(index=False):
             if not r.passed:
-                lines.append(f"Check: {r.check} ({r.test}, p {_pw(r.p_value)}): {r.note}.")
+                lines.append(f"Check: {r.check} ({r.test}, p {p_words(r.p_value)}): {r.note}.")
         lines += list(m.get("notes", []))
         return "\n".join(lines)
 
@@ -119,10 +119,6 @@ class ComparisonResult(Result):
                 "not change the test.")
         return txt
 
-
-def _pw(p) -> str:
-    s = format_p(p)
-    return s if s.startswith("<") else f"= {s}"
 
 
 def _slug(s) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, format_p, p_words
 
 __all__ = ["DoseResponseResult"]
 
@@ -123,7 +123,7 @@ class DoseResponseResult(Result):
                 if r.f_stat == r.f_stat:
                     adj = "" if r.adjust_method == "none" or len(comp) == 1 else f", adjusted {format_p(r.p_adjusted)}"
                     test = (f"; shared vs separate log IC50: F({int(r.df_num)}, {int(r.df_den)}) = "
-                            f"{format_number(r.f_stat, 3)}, p {_p_words(r.p_value)}{adj}")
+                            f"{format_number(r.f_stat, 3)}, p {p_words(r.p_value)}{adj}")
                 lines.append(f"- {ratio}{test}.")
         rc = self.replicate_comparisons
         if rc is not None and len(rc):
@@ -135,7 +135,7 @@ class DoseResponseResult(Result):
                     adj = "" if len(rc) == 1 or r.adjust_method == "none" else f", adjusted {format_p(r.p_adjusted)}"
                     lines.append(f"- {r.group} vs {r.reference} across {rep} ({r.test}, {n}): IC50 ratio "
                                  f"{format_number(r.ratio, 3)} ({lvl}% CI {format_number(r.ci_low, 3)} to "
-                                 f"{format_number(r.ci_high, 3)}), p {_p_words(r.p_value)}{adj}.")
+                                 f"{format_number(r.ci_high, 3)}), p {p_words(r.p_value)}{adj}.")
                 else:
                     lines.append(f"- {r.group} vs {r.reference} across {rep}: {r.test}.")
             n_wells = int(self.table["n"].min())
@@ -184,7 +184,3 @@ class DoseResponseResult(Result):
                 "replicate-level analysis treats independent experiments, not wells, as the unit of replication.")
         return " ".join(parts)
 
-
-def _p_words(p) -> str:
-    s = format_p(p)
-    return s if s.startswith("<") else f"= {s}"

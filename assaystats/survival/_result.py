@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, format_p, p_words
 
 __all__ = ["SurvivalResult"]
 
-
-def _pw(p):
-    s = format_p(p)
-    return s if s.startswith("<") else f"= {s}"
 
 
 @dataclass(frozen=True)
@@ -108,26 +104,26 @@ class SurvivalResult(Result):
                    if r.median == r.median else "median not reached")
             lines.append(f"- {r.group}: n = {r.n}, {r.events} events, {med}.")
         for r in self.logrank.itertuples(index=False):
-            lines.append(f"- {r.method}: \u03c7\u00b2({r.df}) = {format_number(r.statistic, 4)}, p {_pw(r.p_value)}.")
+            lines.append(f"- {r.method}: \u03c7\u00b2({r.df}) = {format_number(r.statistic, 4)}, p {p_words(r.p_value)}.")
         if self.cox is not None:
             for r in self.cox.itertuples(index=False):
                 lines.append(f"- Cox ({m['ties']} ties): {r.term}: HR {format_number(r.hr, 3)} ({lvl}% CI "
-                             f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {_pw(r.p_value)}.")
+                             f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {p_words(r.p_value)}.")
         if self.ph_test is not None:
             bad = self.ph_test[(self.ph_test.p_value < 0.05)]
             g = self.ph_test[self.ph_test.term == "GLOBAL"].iloc[0]
-            lines.append(f"- Proportional hazards (cox.zph score test, g = 1 - KM): global p {_pw(g.p_value)}"
+            lines.append(f"- Proportional hazards (cox.zph score test, g = 1 - KM): global p {p_words(g.p_value)}"
                          + (f"; violated for {', '.join(bad.term[bad.term != 'GLOBAL'])}" if len(bad[bad.term != 'GLOBAL']) else "")
                          + ".")
         if self.cutpoint is not None:
             c = self.cutpoint.iloc[0]
             lines.append(f"- Optimal cut {format_number(c.cutpoint)}: maximally selected log-rank statistic "
-                         f"{format_number(c.statistic, 4)}, corrected p {_pw(c.p_value)} (the naive log-rank p at this "
+                         f"{format_number(c.statistic, 4)}, corrected p {p_words(c.p_value)} (the naive log-rank p at this "
                          f"cut, {format_p(c.naive_p_value)}, ignores the search and is not a valid test).")
         if self.continuous is not None:
             for r in self.continuous.itertuples(index=False):
                 lines.append(f"- Cox on the continuous value, {r.term}: HR {format_number(r.hr, 3)} "
-                             f"({format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {_pw(r.p_value)}.")
+                             f"({format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {p_words(r.p_value)}.")
         lines += m.get("notes", [])
         return "\n".join(lines)
 
