@@ -212,3 +212,11 @@ def test_pseudobulk_with_replicate_samples():
     assert de.method.iloc[0].startswith("pseudobulk")
     assert de.gene.iloc[0] == "g0" and de.p_adjusted.iloc[0] < 0.01
     assert (de.p_adjusted.iloc[1:] > 0.05).mean() > 0.8
+
+
+def test_two_runs_give_identical_tables(result):
+    from assaystats.scrna import run
+
+    again = run({"P": str(SIM / "P"), "R": str(SIM / "R")}, reference="P", seed=0, stability_seeds=2, tsne=False)
+    pd.testing.assert_frame_equal(result.cells, again.cells)
+    pd.testing.assert_frame_equal(result.de, again.de)
