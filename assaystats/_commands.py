@@ -65,6 +65,12 @@ def _input_record(path, rows, label) -> dict:
     return {"name": str(label), "rows": rows, "sha256": digest}
 
 
+def _json_safe(obj):
+    from ._result import _json_safe as safe
+
+    return safe(obj)
+
+
 def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     """Tables, figures (PNG+SVG), report and provenance into the temporary folder."""
     import matplotlib
@@ -113,7 +119,7 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
                 "input_sha256": digest, "inputs": records, "parameters": parameters, "versions": versions(),
                 "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "meta": [r.to_dict()["meta"] for r in results]}, tmp / "provenance.json")
+                "meta": [_json_safe({k: v for k, v in r.meta.items() if not str(k).startswith("_")}) for r in results]}, tmp / "provenance.json")
 
 
 def _write_run(args, results, input_path, inputs=None) -> None:

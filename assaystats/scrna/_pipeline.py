@@ -120,7 +120,12 @@ def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resoluti
     sc.tl.leiden(sub, resolution=resolution, random_state=seed, flavor="igraph", n_iterations=2, directed=False)
     sc.tl.umap(sub, random_state=seed)
     if tsne:
-        sc.tl.tsne(sub, random_state=seed, n_pcs=n_comps)
+        import os
+
+        # threads only parallelise sklearn's neighbour search: the embedding stays deterministic
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="In previous versions of scanpy", category=UserWarning)
+            sc.tl.tsne(sub, random_state=seed, n_pcs=n_comps, n_jobs=os.cpu_count() or 1)
     sub.uns.setdefault("assaystats", {}).update(
         {"seed": seed, "n_top_genes": n_top, "n_pcs": n_comps, "n_neighbors": n_neighbors, "resolution": resolution,
          "normalisation": "library size to 1e4 + log1p; raw counts in layers['counts']"})

@@ -32,12 +32,12 @@ def plot_embedding(result, ax=None, *, color="sample", basis="umap"):
         cmap = mpl.colormaps["tab10"] if len(cats) <= 10 else mpl.colormaps["tab20"]
         for i, c in enumerate(cats):
             m = (vals == c).to_numpy()
-            ax.scatter(xy[m, 0], xy[m, 1], s=6, color=cmap(i % cmap.N), label=c, lw=0)
+            ax.scatter(xy[m, 0], xy[m, 1], s=6, color=cmap(i % cmap.N), label=c, lw=0, rasterized=True)
         ax.legend(frameon=False, fontsize=6, markerscale=2, title=color, title_fontsize=7)
     else:
         v = a.obs[color].to_numpy(float) if color in a.obs else _expr(a, color)
         order = np.argsort(v)
-        sca = ax.scatter(xy[order, 0], xy[order, 1], c=v[order], s=6, cmap="Purples", lw=0)
+        sca = ax.scatter(xy[order, 0], xy[order, 1], c=v[order], s=6, cmap="Purples", lw=0, rasterized=True)
         ax.figure.colorbar(sca, ax=ax, shrink=0.7)
     if color == "sample" and "candidate" in a.obs:
         m = a.obs["candidate"].to_numpy(bool)
@@ -150,7 +150,7 @@ def fig_notch(result):
     if {"NOTCH1", "NOTCH2"} <= set(a.var_names):
         for s, col in zip(result.meta["samples"], ("C3", "C2")):
             m = (a.obs["sample"] == s).to_numpy()
-            ax.scatter(_expr(a[m], "NOTCH1"), _expr(a[m], "NOTCH2"), s=6, alpha=0.6, color=col, label=s)
+            ax.scatter(_expr(a[m], "NOTCH1"), _expr(a[m], "NOTCH2"), s=6, alpha=0.6, color=col, label=s, rasterized=True)
         ax.set_xlabel("NOTCH1 (log expression)")
         ax.set_ylabel("NOTCH2 (log expression)")
         ax.legend(frameon=False, fontsize=7)
@@ -165,7 +165,7 @@ def fig_volcano(result):
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     y = -np.log10(np.maximum(de.p_adjusted.to_numpy(float), 1e-300))
     sig = de.p_adjusted.to_numpy() < 0.05
-    ax.scatter(de.log2fc[~sig], y[~sig], s=5, color="0.7", lw=0)
+    ax.scatter(de.log2fc[~sig], y[~sig], s=5, color="0.7", lw=0, rasterized=True)
     ax.scatter(de.log2fc[sig], y[sig], s=6, color="C3", lw=0)
     for r in de[sig].sort_values("log2fc", ascending=False).head(6).itertuples():
         ax.annotate(r.gene, (r.log2fc, -np.log10(max(r.p_adjusted, 1e-300))), fontsize=6)
