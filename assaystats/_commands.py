@@ -57,8 +57,8 @@ def _input_record(path, rows, label) -> dict:
     p = Path(path)
     if p.is_dir():
         h = hashlib.sha256()
-        for f in sorted(x for x in p.iterdir() if x.is_file()):
-            h.update(f"{f.name}:{sha256(f)}\n".encode())
+        for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            h.update(f"{f.relative_to(p)}:{sha256(f)}\n".encode())
         digest = h.hexdigest()
     else:
         digest = sha256(p)
@@ -414,6 +414,8 @@ def _run_scrna(args) -> int:
     res = run(samples, reference=args.reference, seed=args.seed, gene_sets=args.genes, n_neighbors=args.neighbors,
               resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito)
     args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
+    if args.title is None:
+        args.title = f"assaystats scrna: {' vs '.join(samples)} (reference {args.reference})"
     _write_run(args, [res], str(list(samples.values())[0]),
                inputs=[(p_, res, f"{k}: {p_}") for k, p_ in samples.items()])
     from pathlib import Path

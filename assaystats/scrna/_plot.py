@@ -93,7 +93,8 @@ def _set_genes(result):
 
 
 def fig_heatmap(result):
-    """Mean log-normalised expression of the stemness / EMT / Notch genes by sample (z-scored per gene)."""
+    """Mean log-normalised expression of the stemness / EMT / Notch genes by cluster (z-scored per gene across
+    clusters; each column names the sample that dominates it)."""
     import matplotlib.pyplot as plt
 
     a = result.adata
@@ -101,16 +102,22 @@ def fig_heatmap(result):
     for k, v in _set_genes(result).items():
         genes += v
         blocks += [k] * len(v)
-    samples = result.meta["samples"]
-    M = np.array([[_expr(a[a.obs["sample"] == s], g).mean() for s in samples] for g in genes])
+    clusters = sorted(a.obs["leiden"].astype(str).unique(), key=lambda c: (len(c), c))
+    cl = a.obs["leiden"].astype(str).to_numpy()
+    major = {c: a.obs.loc[cl == c, "sample"].astype(str).value_counts().index[0] for c in clusters}
+    clusters = sorted(clusters, key=lambda c: (major[c], len(c), c))
+    sub = a[:, genes]
+    X = sub.X.toarray() if hasattr(sub.X, "toarray") else np.asarray(sub.X)
+    M = np.column_stack([X[cl == c].mean(axis=0) for c in clusters])
     Z = (M - M.mean(axis=1, keepdims=True)) / (M.std(axis=1, keepdims=True) + 1e-9)
-    fig, ax = plt.subplots(figsize=(3.2, 0.17 * len(genes) + 1.2))
-    im = ax.imshow(Z, cmap="RdBu_r", vmin=-1.2, vmax=1.2, aspect="auto")
+    fig, ax = plt.subplots(figsize=(0.45 * len(clusters) + 2.6, 0.17 * len(genes) + 1.4))
+    im = ax.imshow(Z, cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
     ax.set_yticks(range(len(genes)))
     ax.set_yticklabels([f"{g} ({b[0]})" for g, b in zip(genes, blocks)], fontsize=6)
-    ax.set_xticks(range(len(samples)))
-    ax.set_xticklabels(samples)
-    fig.colorbar(im, ax=ax, shrink=0.5, label="z (mean log expression)")
+    ax.set_xticks(range(len(clusters)))
+    ax.set_xticklabels([f"{c}\n{major[c]}" for c in clusters], fontsize=7)
+    ax.set_xlabel("cluster / dominant sample", fontsize=7)
+    fig.colorbar(im, ax=ax, shrink=0.5, label="z across clusters")
     ax.set_title("stemness (S), EMT (E), Notch (N)", fontsize=8)
     fig.tight_layout()
     return fig
