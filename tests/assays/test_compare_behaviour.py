@@ -11,6 +11,7 @@ from assaystats import datasets
 from assaystats.assays import compare
 from assaystats.cli import main
 from assaystats.errors import AssayDataError
+from tests._cli import assert_one_line_error
 
 GOOD = "grp,rep,val\n" + "".join(f"{g},r{i},{v}\n" for g, vals in (("A", (5.1, 4.8, 5.5)), ("B", (6.2, 6.8, 6.1)),
                                                                    ("C", (4.0, 4.4, 3.9)))
@@ -25,14 +26,6 @@ def run(tmp_path, text, *extra):
     return code, out, f
 
 
-def one_line_error(capsys, code, out, f, *needles):
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "Traceback" not in err[0], err
-    assert str(f) in err[0]
-    for n in needles:
-        assert n in err[0], (n, err[0])
-    assert not out.exists()
-
 
 def test_good(tmp_path, capsys):
     code, out, _ = run(tmp_path, GOOD, "--control", "A")
@@ -46,18 +39,18 @@ def test_good(tmp_path, capsys):
 
 def test_control_level_missing(tmp_path, capsys):
     code, out, f = run(tmp_path, GOOD, "--control", "Ctrl")
-    one_line_error(capsys, code, out, f, "'Ctrl'", "'grp'", "levels: 'A', 'B', 'C'")
+    assert_one_line_error(capsys, code, out, f, "'Ctrl'", "'grp'", "levels: 'A', 'B', 'C'")
 
 
 def test_one_observation_in_a_group(tmp_path, capsys):
     code, out, f = run(tmp_path, GOOD + "D,r9,5.0\n")
-    one_line_error(capsys, code, out, f, "group 'D'", "1 observation", "'val'", "row 10")
+    assert_one_line_error(capsys, code, out, f, "group 'D'", "1 observation", "'val'", "row 10")
 
 
 def test_all_values_equal(tmp_path, capsys):
     text = "grp,val\n" + "".join(f"{g},3.0\n" for g in "AABB")
     code, out, f = run(tmp_path, text)
-    one_line_error(capsys, code, out, f, "'val'", "no variation")
+    assert_one_line_error(capsys, code, out, f, "'val'", "no variation")
 
 
 def test_replicate_nested_in_two_groups(tmp_path, capsys):
@@ -65,14 +58,14 @@ def test_replicate_nested_in_two_groups(tmp_path, capsys):
         ("A", "m1", 1.0), ("A", "m1", 1.2), ("A", "m2", 1.1), ("A", "m3", 0.9), ("B", "m4", 2.0), ("B", "m5", 2.2),
         ("B", "m1", 2.1), ("B", "m6", 1.9)])
     code, out, f = run(tmp_path, text, "--replicate", "rep")
-    one_line_error(capsys, code, out, f, "'rep'", "replicate 'm1' appears in 2 groups", "rows 1, 2, 7")
+    assert_one_line_error(capsys, code, out, f, "'rep'", "replicate 'm1' appears in 2 groups", "rows 1, 2, 7")
 
 
 def test_non_numeric_and_missing_values(tmp_path, capsys):
     code, out, f = run(tmp_path, GOOD.replace("B,r1,6.8", "B,r1,high"))
-    one_line_error(capsys, code, out, f, "'val'", "non-numeric", "row 5: 'high'")
+    assert_one_line_error(capsys, code, out, f, "'val'", "non-numeric", "row 5: 'high'")
     code, out, f = run(tmp_path, GOOD.replace("B,r1,6.8", "B,r1,"))
-    one_line_error(capsys, code, out, f, "'val'", "missing", "row 5")
+    assert_one_line_error(capsys, code, out, f, "'val'", "missing", "row 5")
 
 
 def test_dunnett_needs_control():

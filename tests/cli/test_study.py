@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-
 from assaystats.cli import main
 
 STUDY = Path(__file__).resolve().parents[2] / "examples" / "study.toml"

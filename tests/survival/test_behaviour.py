@@ -6,6 +6,7 @@ import pytest
 
 from assaystats.cli import main
 from assaystats.survival import analyze
+from tests._cli import assert_one_line_error
 from tests._reference import REFERENCE
 
 GOOD = "time,event,grp,age\n" + "".join(
@@ -21,14 +22,6 @@ def run(tmp_path, text, *extra):
     return code, out, f
 
 
-def one_line(capsys, code, out, f, *needles):
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "Traceback" not in err[0], err
-    assert str(f) in err[0]
-    for n in needles:
-        assert n in err[0], (n, err[0])
-    assert not out.exists()
-
 
 def test_good(tmp_path):
     code, out, _ = run(tmp_path, GOOD, "--group", "grp")
@@ -37,7 +30,7 @@ def test_good(tmp_path):
 
 def test_negative_time(tmp_path, capsys):
     code, out, f = run(tmp_path, GOOD.replace("12,0,A", "-12,0,A"), "--group", "grp")
-    one_line(capsys, code, out, f, "'time'", "negative", "row 3")
+    assert_one_line_error(capsys, code, out, f, "'time'", "negative", "row 3")
 
 
 def test_missing_time_is_dropped_and_counted(tmp_path):
@@ -49,19 +42,19 @@ def test_missing_time_is_dropped_and_counted(tmp_path):
 
 def test_event_with_three_values(tmp_path, capsys):
     code, out, f = run(tmp_path, GOOD.replace("5,1,A", "5,2,A"), "--group", "grp")
-    one_line(capsys, code, out, f, "'event'", "0/1", "'2'", "--event-value")
+    assert_one_line_error(capsys, code, out, f, "'event'", "0/1", "'2'", "--event-value")
 
 
 def test_group_without_events(tmp_path, capsys):
     text = GOOD.replace("4,1,B", "4,0,B").replace("15,1,B", "15,0,B").replace("25,1,B", "25,0,B")
     code, out, f = run(tmp_path, text, "--group", "grp")
-    one_line(capsys, code, out, f, "'grp'", "group 'B' has no events", "rows 5, 6, 7")
+    assert_one_line_error(capsys, code, out, f, "'grp'", "group 'B' has no events", "rows 5, 6, 7")
 
 
 def test_constant_covariate(tmp_path, capsys):
     text = "time,event,grp,age\n" + "".join(l.rsplit(",", 1)[0] + ",60\n" for l in GOOD.splitlines()[1:])
     code, out, f = run(tmp_path, text, "--group", "grp", "--covariates", "age")
-    one_line(capsys, code, out, f, "'age'", "constant")
+    assert_one_line_error(capsys, code, out, f, "'age'", "constant")
 
 
 def test_separation_is_an_error_not_nan():
