@@ -14,6 +14,20 @@ PROG = "assaystats"
 
 # -- helpers ------------------------------------------------------------------------------------------
 
+def _open_table(spec: str, sheet=None):
+    """(resolved path, table) for a file name or example:NAME; the table remembers the name the user gave."""
+    from .io import read_table
+
+    path = _resolve_input(spec)
+    table = read_table(path, sheet=sheet if sheet is not None else 0)
+    table.attrs["source"] = spec
+    return path, table
+
+
+def _comma_list(text) -> list[str]:
+    return [t.strip() for t in str(text or "").split(",") if t.strip()]
+
+
 def _resolve_input(spec: str) -> str:
     if spec.startswith("example:"):
         from .datasets import path
@@ -146,14 +160,13 @@ def _run_doseresponse(args) -> int:
     import warnings
 
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     ed = _parse_levels(args.ed)
     fixed = _parse_fix(args.fix)
-    share = [s.strip() for s in args.share.split(",") if s.strip()]
+    share = _comma_list(args.share)
     compare = args.compare
     if args.pairs.strip():
         compare = []
-        for part in [t for t in args.pairs.split(",") if t.strip()]:
+        for part in _comma_list(args.pairs):
             if part.count(":") != 1:
                 raise AssayDataError(f"--pairs expects GROUP:REFERENCE items, e.g. Huh7-R:Huh7-P; got {part!r}")
             a, b = part.split(":")
@@ -161,10 +174,8 @@ def _run_doseresponse(args) -> int:
 
     from .doseresponse import fit
     from .errors import FitWarning
-    from .io import read_table
 
-    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
-    data.attrs["source"] = args.input
+    input_path, data = _open_table(args.input, args.sheet)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
         res = fit(data, dose=args.dose, response=args.response, group=args.group, replicate=args.replicate,
@@ -191,13 +202,10 @@ def _run_compare(args) -> int:
     import warnings
 
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     from .assays import compare
     from .errors import AssayWarning
-    from .io import read_table
 
-    data = read_table(input_path, sheet=args.sheet if args.sheet is not None else 0)
-    data.attrs["source"] = args.input
+    input_path, data = _open_table(args.input, args.sheet)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AssayWarning)
         res = compare(data, value=args.value, group=args.group, control=args.control, by=args.by,
@@ -230,14 +238,11 @@ def _read_efficiency(path):
 
 def _run_qpcr(args) -> int:
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     from .assays import qpcr
-    from .io import read_table
 
-    data = read_table(input_path)
-    data.attrs["source"] = args.input
+    input_path, data = _open_table(args.input)
     eff = _read_efficiency(args.efficiency) if args.efficiency else None
-    refs = [r.strip() for r in args.reference_gene.split(",") if r.strip()]
+    refs = _comma_list(args.reference_gene)
     res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
                calibrator=args.calibrator, efficiency=eff, undetermined=args.undetermined,
                spread_limit=args.spread_limit, ci_level=args.ci_level, source=args.input)
@@ -251,7 +256,7 @@ def _run_nanostring(args) -> int:
 
     _check_out_free(args)
     from .assays import nanostring
-    from .io import read_rcc, read_table
+    from .io import read_rcc
 
     files = []
     for spec in args.input:
@@ -266,8 +271,7 @@ def _run_nanostring(args) -> int:
     rccs = [read_rcc(f) for f in files]
     design = None
     if args.design:
-        design = read_table(args.design)
-        design.attrs["source"] = args.design
+        _p, design = _open_table(args.design)
     ref = {}
     if args.reference_positive:
         ref["positive"] = args.reference_positive
@@ -283,11 +287,9 @@ def _run_nanostring(args) -> int:
 
 def _run_paired_genes(args) -> int:
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     from .assays import paired_genes
-    from .io import read_table
 
-    data = read_table(input_path)
+    input_path, data = _open_table(args.input)
     res = paired_genes(data, gene=args.gene, value=args.value, pair=args.pair, group=args.group,
                        control=args.control, ci_level=args.ci_level, source=args.input)
     _write_run(args, [res], input_path)
@@ -297,19 +299,17 @@ def _run_paired_genes(args) -> int:
 
 def _run_survival(args) -> int:
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
-    from .io import read_table
     from .survival import analyze
 
-    data = read_table(input_path)
+    input_path, data = _open_table(args.input)
     try:
         times = [float(x) for x in args.times.split(",") if x.strip()]
     except ValueError:
         raise AssayDataError(f"--times expects numbers separated by commas; got {args.times!r}") from None
     res = analyze(data, time=args.time, event=args.event, event_value=args.event_value, group=args.group,
                   expression=args.expression, cutoff=args.cutoff,
-                  covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], reference=args.reference,
-                  order=[o.strip() for o in args.order.split(",") if o.strip()] or None, conf_type=args.conf_type,
+                  covariates=_comma_list(args.covariates), reference=args.reference,
+                  order=_comma_list(args.order) or None, conf_type=args.conf_type,
                   ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop, time_unit=args.time_unit,
                   source=args.input)
     _write_run(args, [res], input_path)
@@ -336,20 +336,16 @@ def _read_gene_set(path) -> list[str]:
 
 def _run_correlate(args) -> int:
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     from .correlates import coexpression
-    from .io import read_table
 
-    expr = read_table(input_path)
-    expr.attrs["source"] = args.input
-    genes = [g.strip() for g in args.genes.split(",") if g.strip()] if args.genes else (
+    input_path, expr = _open_table(args.input)
+    genes = _comma_list(args.genes) if args.genes else (
         _read_gene_set(args.gene_set) if args.gene_set else None)
     clinical = None
     if args.clinical:
-        clinical = read_table(_resolve_input(args.clinical))
-        clinical.attrs["source"] = args.clinical
+        _p, clinical = _open_table(args.clinical)
     res = coexpression(expr, gene=args.gene, genes=genes, method=args.method, clinical=clinical,
-                       covariates=[c.strip() for c in args.covariates.split(",") if c.strip()], id_col=args.id,
+                       covariates=_comma_list(args.covariates), id_col=args.id,
                        log2p1=args.log2, exact=args.exact)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
@@ -358,21 +354,17 @@ def _run_correlate(args) -> int:
 
 def _run_expression(args) -> int:
     _check_out_free(args)
-    input_path = _resolve_input(args.input)
     from .correlates import expression_by, tumour_vs_normal
-    from .io import read_table
 
-    expr = read_table(input_path)
-    expr.attrs["source"] = args.input
+    input_path, expr = _open_table(args.input)
     if args.by == "tissue":
         res = tumour_vs_normal(expr, gene=args.gene, log2p1=args.log2)
     else:
         if not args.clinical:
             raise AssayDataError("--clinical is needed with --by " + args.by)
-        clinical = read_table(_resolve_input(args.clinical))
-        clinical.attrs["source"] = args.clinical
+        _p, clinical = _open_table(args.clinical)
         res = expression_by(expr, clinical, gene=args.gene, by=args.by,
-                            order=[o.strip() for o in args.order.split(",") if o.strip()] or None, id_col=args.id,
+                            order=_comma_list(args.order) or None, id_col=args.id,
                             test=args.test, contrast=args.contrast, log2p1=args.log2)
     _write_run(args, [res], input_path)
     print(f"{PROG}: wrote {args.out}/report.html")

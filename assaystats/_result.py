@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Result", "format_number", "format_p", "p_words", "versions", "markdown_table"]
+__all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,21 @@ def format_p(p) -> str:
     if f >= 0.1:
         return f"{f:.2f}"
     return f"{f:.2g}" if f >= 0.001 else f"{f:.1e}"
+
+
+def one_axes_figure(draw, figsize):
+    """A figure factory for ``Result.figures()``: a zero-argument callable that makes a figure of the given size,
+    lets ``draw(ax)`` draw on its single Axes, and returns the laid-out figure."""
+
+    def make():
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=figsize)
+        draw(ax)
+        fig.tight_layout()
+        return fig
+
+    return make
 
 
 def p_words(p) -> str:

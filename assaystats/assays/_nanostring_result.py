@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, format_p, one_axes_figure
 
 __all__ = ["NanoStringResult"]
 
@@ -69,24 +69,9 @@ class NanoStringResult(Result):
         return ax
 
     def figures(self):
-        def qcfig():
-            import matplotlib.pyplot as plt
-
-            fig, ax = plt.subplots(figsize=(7, 3.4))
-            self.plot_qc(ax=ax)
-            fig.tight_layout()
-            return fig
-
-        figs = {"nanostring_qc": qcfig}
+        figs = {"nanostring_qc": one_axes_figure(lambda ax: self.plot_qc(ax=ax), (7, 3.4))}
         if self.differential is not None and len(self.differential):
-            def heat():
-                import matplotlib.pyplot as plt
-
-                fig, ax = plt.subplots(figsize=(6, 8))
-                self.plot(ax=ax)
-                fig.tight_layout()
-                return fig
-            figs["nanostring_heatmap"] = heat
+            figs["nanostring_heatmap"] = one_axes_figure(lambda ax: self.plot(ax=ax), (6, 8))
         return figs
 
     def summary(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._result import Result, format_number, p_words
+from .._result import Result, format_number, one_axes_figure, p_words
 
 __all__ = ["QpcrResult"]
 
@@ -83,26 +83,11 @@ class QpcrResult(Result):
         return ax
 
     def figures(self):
-        def bars():
-            import matplotlib.pyplot as plt
-
-            n = int((self.table.group != self.meta["calibrator"]).sum())
-            fig, ax = plt.subplots(figsize=(min(10.0, max(4.0, 0.55 * n + 1.5)), 3.8))
-            self.plot(ax=ax)
-            fig.tight_layout()
-            return fig
-
-        figs = {"qpcr_fold_change": bars}
+        n = int((self.table.group != self.meta["calibrator"]).sum())
+        figs = {"qpcr_fold_change": one_axes_figure(lambda ax: self.plot(ax=ax), (min(10.0, max(4.0, 0.55 * n + 1.5)), 3.8))}
         if len(self.meta["targets"]) >= 3:
-            def heat():
-                import matplotlib.pyplot as plt
-
-                n_groups = len(self.meta["groups"]) - 1
-                fig, ax = plt.subplots(figsize=(2.6 + 0.9 * n_groups, 0.3 * len(self.meta["targets"]) + 1.4))
-                self.plot_heatmap(ax=ax)
-                fig.tight_layout()
-                return fig
-            figs["qpcr_heatmap"] = heat
+            size = (2.6 + 0.9 * (len(self.meta["groups"]) - 1), 0.3 * len(self.meta["targets"]) + 1.4)
+            figs["qpcr_heatmap"] = one_axes_figure(lambda ax: self.plot_heatmap(ax=ax), size)
         return figs
 
     def summary(self) -> str:

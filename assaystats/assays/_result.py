@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._result import Result, format_number, p_words
+from .._result import Result, format_number, one_axes_figure, p_words
 
 __all__ = ["ComparisonResult", "stars"]
 
@@ -47,26 +47,13 @@ class ComparisonResult(Result):
         return plot_groups(self, ax=ax, **kwargs)
 
     def figures(self):
-        def groups():
-            import matplotlib.pyplot as plt
+        from ._plot import plot_superplot
 
-            fig, ax = plt.subplots(figsize=(max(3.2, 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1]) + 1.5), 4.0))
-            self.plot(ax=ax)
-            fig.tight_layout()
-            return fig
-
-        figs = {f"compare_{_slug(self.meta['value'])}": groups}
+        width = 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1])
+        slug = _slug(self.meta["value"])
+        figs = {f"compare_{slug}": one_axes_figure(lambda ax: self.plot(ax=ax), (max(3.2, width + 1.5), 4.0))}
         if self.meta.get("replicate") and self.observations is not None and self.meta.get("level") in ("auto", "replicate"):
-            def superplot():
-                import matplotlib.pyplot as plt
-
-                from ._plot import plot_superplot
-
-                fig, ax = plt.subplots(figsize=(max(4.4, 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1]) + 3.0), 4.2))
-                plot_superplot(self, ax=ax)
-                fig.tight_layout()
-                return fig
-            figs[f"superplot_{_slug(self.meta['value'])}"] = superplot
+            figs[f"superplot_{slug}"] = one_axes_figure(lambda ax: plot_superplot(self, ax=ax), (max(4.4, width + 3.0), 4.2))
         return figs
 
     def summary(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._result import Result, format_number, format_p, p_words
+from .._result import Result, format_number, format_p, one_axes_figure, p_words
 
 __all__ = ["DoseResponseResult"]
 
@@ -56,34 +56,13 @@ class DoseResponseResult(Result):
         return plot_residuals(self, ax=ax)
 
     def figures(self):
-        def curves():
-            import matplotlib.pyplot as plt
+        from ._plot import plot_replicate_ic50
 
-            fig, ax = plt.subplots(figsize=(6.0, 4.2))
-            self.plot(ax=ax, points=self.meta.get("points", "mean"))
-            fig.tight_layout()
-            return fig
-
-        def residuals():
-            import matplotlib.pyplot as plt
-
-            fig, ax = plt.subplots(figsize=(6.0, 3.0))
-            self.plot_residuals(ax=ax)
-            fig.tight_layout()
-            return fig
-
-        figs = {"dose_response_curves": curves, "dose_response_residuals": residuals}
+        figs = {"dose_response_curves": one_axes_figure(
+                    lambda ax: self.plot(ax=ax, points=self.meta.get("points", "mean")), (6.0, 4.2)),
+                "dose_response_residuals": one_axes_figure(lambda ax: self.plot_residuals(ax=ax), (6.0, 3.0))}
         if self.replicate_fits is not None and len(self.replicate_fits):
-            def reps():
-                import matplotlib.pyplot as plt
-
-                from ._plot import plot_replicate_ic50
-
-                fig, ax = plt.subplots(figsize=(4.8, 3.6))
-                plot_replicate_ic50(self, ax=ax)
-                fig.tight_layout()
-                return fig
-            figs["ic50_per_replicate"] = reps
+            figs["ic50_per_replicate"] = one_axes_figure(lambda ax: plot_replicate_ic50(self, ax=ax), (4.8, 3.6))
         return figs
 
     # -- words ------------------------------------------------------------------------------------

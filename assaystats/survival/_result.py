@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
-from .._result import Result, format_number, format_p, p_words
+from .._result import Result, format_number, format_p, one_axes_figure, p_words
 
 __all__ = ["SurvivalResult"]
 
@@ -61,28 +61,12 @@ class SurvivalResult(Result):
             return fig
 
         figs["kaplan_meier"] = km
+        from ._plot import plot_cut_scan, plot_forest
+
         if self.cox is not None and len(self.cox) > 1:
-            def forest():
-                import matplotlib.pyplot as plt
-
-                from ._plot import plot_forest
-
-                fig, ax = plt.subplots(figsize=(6, 0.45 * len(self.cox) + 1.5))
-                plot_forest(self, ax=ax)
-                fig.tight_layout()
-                return fig
-            figs["cox_forest"] = forest
+            figs["cox_forest"] = one_axes_figure(lambda ax: plot_forest(self, ax=ax), (6, 0.45 * len(self.cox) + 1.5))
         if self.cut_scan is not None:
-            def scan():
-                import matplotlib.pyplot as plt
-
-                from ._plot import plot_cut_scan
-
-                fig, ax = plt.subplots(figsize=(5.5, 3.4))
-                plot_cut_scan(self, ax=ax)
-                fig.tight_layout()
-                return fig
-            figs["cutpoint_scan"] = scan
+            figs["cutpoint_scan"] = one_axes_figure(lambda ax: plot_cut_scan(self, ax=ax), (5.5, 3.4))
         return figs
 
     def hr_label(self) -> str:
