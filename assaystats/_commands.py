@@ -399,15 +399,22 @@ def _run_scrna(args) -> int:
         if label in samples:
             raise AssayDataError(f"two samples have the label {label!r}")
         samples[label] = path
+    conditions = {}
+    for spec in args.condition:
+        if "=" not in spec:
+            raise AssayDataError(f"--condition expects LABEL=CONDITION; got {spec!r}")
+        label, cond = spec.split("=", 1)
+        conditions[label] = cond
     try:
         from .scrna import run
     except ImportError:
         raise AssayDataError("the scrna command needs scanpy: pip install 'assaystats[scrna]'") from None
     res = run(samples, reference=args.reference, seed=args.seed, gene_sets=args.genes, n_neighbors=args.neighbors,
-              resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito)
+              resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito,
+              conditions=conditions or None, batch=args.batch)
     args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
     if args.title is None:
-        args.title = f"assaystats scrna: {' vs '.join(samples)} (reference {args.reference})"
+        args.title = f"assaystats scrna: {' vs '.join(res.meta['samples'])} (reference {args.reference})"
     _write_run(args, [res], str(list(samples.values())[0]),
                inputs=[(p_, res, f"{k}: {p_}") for k, p_ in samples.items()])
     from pathlib import Path

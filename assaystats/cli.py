@@ -310,9 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "--reference P --out scrna_report\n  (or --example to use the bundled simulation)",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     sr.add_argument("--sample", action="append", default=[], metavar="LABEL=PATH",
-                    help="a sample: Cell Ranger folder, .h5, .h5ad or cells x genes CSV (give two)")
+                    help="a sample: Cell Ranger folder, .h5, .h5ad or cells x genes CSV (give two, or one per culture "
+                    "with --condition)")
     sr.add_argument("--example", action="store_true", help="use the bundled simulation (P and R)")
-    sr.add_argument("--reference", required=True, help="the sample whose cells are tested as candidates")
+    sr.add_argument("--reference", required=True,
+                    help="the sample (or condition, with --condition) whose cells are tested as candidates")
+    sr.add_argument("--condition", action="append", default=[], metavar="LABEL=CONDITION",
+                    help="replicate cultures: the condition of each sample (e.g. --condition P1=P --condition P2=P "
+                    "--condition R1=R --condition R2=R); DE is then a pseudobulk DESeq2 test across cultures")
+    sr.add_argument("--batch", choices=["harmony", "bbknn"],
+                    help="correct for the libraries before neighbours (needs several per condition, and harmonypy "
+                    "or bbknn installed)")
     _common_out(sr)
     sr.add_argument("--genes", metavar="FILE", help="gene sets (GMT or one gene per line); default: the study's sets")
     sr.add_argument("--seed", type=int, default=0)

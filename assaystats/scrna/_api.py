@@ -15,9 +15,18 @@ __all__ = ["run"]
 def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads: float = 5.0,
         n_mads_mito: float = 3.0, max_pct_mito=None, remove_doublets: bool = False, n_neighbors: int = 15,
         resolution: float = 1.0, k_candidates: int = 15, stability_seeds: int = 5,
-        tsne: bool = True, replicate: str | None = None):
+        tsne: bool = True, replicate: str | None = None, conditions: dict | None = None, batch: str | None = None,
+        batch_key: str | None = None):
     """samples: {label: path or AnnData}. ``reference`` is the sample whose cells are tested as candidates
-    (the parental line). Returns a ScrnaResult whose ``cells`` table holds every cell read."""
+    (the parental line). Returns a ScrnaResult whose ``cells`` table holds every cell read.
+
+    Replicate cultures: give several samples (one per culture, each its own library) and ``conditions``
+    ({sample label: condition}); ``reference`` then names a condition. QC stays per library, the comparison is
+    between the two conditions, and DE becomes a pseudobulk DESeq2 test with the cultures as replicates. An AnnData
+    that already holds several cultures can instead name its culture column with ``replicate``.
+
+    ``batch`` ('harmony' or 'bbknn', optional libraries) corrects for the libraries (``batch_key``, by default
+    the culture column) before neighbours; it needs several libraries per condition."""
     import anndata as ad
     import pandas as pd
 
@@ -26,11 +35,24 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
     labels = list(samples)
     if len(set(labels)) != len(labels):
         raise AssayDataError("two samples have the same label")
-    if reference not in labels:
-        raise AssayDataError(f"reference {reference!r} is not a sample label (labels: {', '.join(map(repr, labels))})")
-    if len(labels) != 2:
-        raise AssayDataError("give exactly two samples (reference and the other condition)")
-    other = [x for x in labels if x != reference][0]
+    if conditions:
+        missing = [x for x in labels if x not in conditions]
+        if missing:
+            raise AssayDataError(f"sample(s) {', '.join(map(repr, missing))} have no condition (give one for every "
+                                 "sample)")
+        unknown = [x for x in conditions if x not in labels]
+        if unknown:
+            raise AssayDataError(f"condition given for {', '.join(map(repr, unknown))}, which is not a sample label")
+        groups = list(dict.fromkeys(conditions[x] for x in labels))
+    else:
+        groups = labels
+    if reference not in groups:
+        what = "condition" if conditions else "sample label"
+        raise AssayDataError(f"reference {reference!r} is not a {what} (labels: {', '.join(map(repr, groups))})")
+    if len(groups) != 2:
+        raise AssayDataError("give exactly two " + ("conditions" if conditions else "samples")
+                             + f" (reference and the other condition); got {len(groups)}")
+    other = [x for x in groups if x != reference][0]
     if all(isinstance(v, ad.AnnData) for v in samples.values()):
         adata = ad.concat(list(samples.values()), label="sample", keys=labels)
         adata.obs["sample"] = pd.Categorical(adata.obs["sample"], categories=labels)
@@ -40,17 +62,25 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
     mito_prefix = qc_metrics(adata)
     qc = qc_filter(adata, n_mads=n_mads, n_mads_mito=n_mads_mito, max_pct_mito=max_pct_mito,
                    remove_doublets=remove_doublets, seed=seed)
-    sub = embed(adata, seed=seed, n_neighbors=n_neighbors, resolution=resolution, tsne=tsne)
+    if conditions:  # QC above was per library; from here on 'sample' is the condition, 'library' the culture
+        adata.obs["library"] = adata.obs["sample"].astype(str)
+        adata.obs["sample"] = pd.Categorical(adata.obs["library"].map(conditions), categories=[reference, other])
+        replicate = replicate or "library"
+    sub = embed(adata, seed=seed, n_neighbors=n_neighbors, resolution=resolution, tsne=tsne, batch=batch,
+                batch_key=batch_key or replicate)
+    use_rep = sub.uns["assaystats"]["use_rep"]
     used = score_sets(sub, sets, seed=seed)
     de = differential(sub, group=other, reference=reference, replicate=replicate)
-    score, q, call = candidate_cells(sub, reference=reference, other=other, k=k_candidates)
+    score, q, call = candidate_cells(sub, reference=reference, other=other, k=k_candidates, use_rep=use_rep)
     sub.obs["candidate_score"], sub.obs["candidate_q"], sub.obs["candidate"] = score, q, call
     # co-clustering view: reference cells inside clusters made mostly (>= 80 %) of the other sample
     frac = sub.obs.groupby("leiden", observed=True)["sample"].apply(lambda s: float((s == other).mean()))
     sub.obs["in_other_cluster"] = sub.obs["leiden"].map(frac).astype(float).to_numpy() >= 0.8
     stability = _stability(sub, reference, other, k_candidates, seed, stability_seeds, call)
     cells = _cells_table(adata, sub, sets)
-    meta = {"analysis": "scrna", "samples": labels, "reference": reference, "other": other, "seed": seed,
+    meta = {"analysis": "scrna", "samples": [reference, other] if conditions else labels,
+            "libraries": labels, "conditions": dict(conditions) if conditions else None, "reference": reference,
+            "other": other, "seed": seed,
             "mito_prefix": mito_prefix, "n_cells_read": int(adata.n_obs), "n_cells_passed": int(sub.n_obs),
             "n_genes": int(adata.n_vars), "gene_sets": {k: len(v) for k, v in used.items()},
             "k_candidates": k_candidates, "stability": stability, "de_method": de.method.iloc[0],
@@ -78,6 +108,13 @@ def _stability(sub, reference, other, k, seed, n_seeds, call):
         X = X.toarray() if sp.issparse(X) else np.asarray(X)
         key = f"X_pca_stability_{s}"
         sub.obsm[key] = PCA(n_components=min(n_comps, cols.size - 1), random_state=seed + s).fit_transform(X - X.mean(0))
+        if sub.uns["assaystats"].get("batch") == "harmony":  # the same correction as the main embedding
+            import harmonypy
+            import pandas as pd
+
+            libs = pd.DataFrame({"batch": sub.obs[sub.uns["assaystats"]["batch_key"]].astype(str).to_numpy()})
+            z = np.asarray(harmonypy.run_harmony(sub.obsm[key], libs, "batch", random_state=seed, verbose=False).Z_corr)
+            sub.obsm[key] = z if z.shape[0] == sub.n_obs else z.T
         _sc, _q, c = candidate_cells(sub, reference=reference, other=other, k=k, use_rep=key)
         del sub.obsm[key]
         kept += c
@@ -89,6 +126,7 @@ def _cells_table(adata, sub, sets):
 
     obs = adata.obs
     t = pd.DataFrame({"cell": adata.obs_names, "sample": obs["sample"].astype(str).to_numpy(),
+                      **({"library": obs["library"].to_numpy()} if "library" in obs else {}),
                       "passed_qc": obs["passed_qc"].to_numpy(), "n_genes": obs["n_genes_by_counts"].to_numpy(),
                       "total_counts": obs["total_counts"].to_numpy(), "pct_mito": obs["pct_counts_mt"].to_numpy(),
                       "doublet_score": obs["doublet_score"].to_numpy()})

@@ -70,9 +70,15 @@ class ScrnaResult(Result):
         return (f"Counts were read with scanpy; QC by median absolute deviations per sample ({m['n_mads']:g} MADs for "
                 f"log counts and genes, {m['n_mads_mito']:g} above the median for the {m['mito_prefix']} percentage); "
                 f"scrublet doublet scores. {p.get('normalisation', '')}; {p.get('n_top_genes')} highly variable genes, "
-                f"{p.get('n_pcs')} principal components, {p.get('n_neighbors')} neighbours, Leiden (resolution "
-                f"{p.get('resolution')}), UMAP and t-SNE, seed {m['seed']}. Gene-set scores by scanpy's score_genes "
+                f"{p.get('n_pcs')} principal components, "
+                + (f"{p['batch']} correction across {p['batch_key']}, " if p.get("batch") else "")
+                + f"{p.get('n_neighbors')} neighbours, Leiden (resolution {p.get('resolution')}), UMAP (scanpy) and "
+                f"t-SNE (openTSNE, exact neighbours), seed {m['seed']}. Gene-set scores by scanpy's score_genes "
                 "(genes sorted), cell-cycle phase from the Tirosh 2016 S and G2M genes. DE: "
-                f"{m['de_method']}; log2 fold change = log2(mean + 1) of counts per 10,000 (pseudocount 1). Candidate "
+                f"{m['de_method']}; "
+                + ("log2 fold change = DESeq2's maximum-likelihood estimate (cell-level log2(mean + 1) of counts per "
+                   "10,000 in log2fc_cells). " if "DESeq2" in m["de_method"] else
+                   "log2 fold change = log2(mean + 1) of counts per 10,000 (pseudocount 1). ")
+                + "Candidate "
                 f"cells: fraction of the {m['k_candidates']} nearest neighbours (PCA) from the other sample, exact "
                 "label-permutation (hypergeometric) p values, BH q < 0.05 and a majority of neighbours.")
