@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AssayDataError
-from ._analysis import candidate_cells, differential, read_gene_sets, score_sets
+from ._analysis import candidate_cells, differential, markers, read_gene_sets, score_sets
 from ._io import read_samples
 from ._pipeline import embed, qc_filter, qc_metrics
 
@@ -53,12 +53,23 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
         raise AssayDataError("give exactly two " + ("conditions" if conditions else "samples")
                              + f" (reference and the other condition); got {len(groups)}")
     other = [x for x in groups if x != reference][0]
+    import time
+
+    timings, t0 = {}, time.perf_counter()
+
+    def step(name):  # wall time of each step, for meta['timings_s'] and benchmarks/bench_scrna.py
+        nonlocal t0
+        now = time.perf_counter()
+        timings[name] = round(now - t0, 3)
+        t0 = now
+
     if all(isinstance(v, ad.AnnData) for v in samples.values()):
         adata = ad.concat(list(samples.values()), label="sample", keys=labels)
         adata.obs["sample"] = pd.Categorical(adata.obs["sample"], categories=labels)
     else:
         adata = read_samples(samples)
     sets = read_gene_sets(gene_sets) if not isinstance(gene_sets, dict) else gene_sets
+    step("read")
     mito_prefix = qc_metrics(adata)
     qc = qc_filter(adata, n_mads=n_mads, n_mads_mito=n_mads_mito, max_pct_mito=max_pct_mito,
                    remove_doublets=remove_doublets, seed=seed)
@@ -66,17 +77,25 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
         adata.obs["library"] = adata.obs["sample"].astype(str)
         adata.obs["sample"] = pd.Categorical(adata.obs["library"].map(conditions), categories=[reference, other])
         replicate = replicate or "library"
+    step("qc")
     sub = embed(adata, seed=seed, n_neighbors=n_neighbors, resolution=resolution, tsne=tsne, batch=batch,
                 batch_key=batch_key or replicate)
     use_rep = sub.uns["assaystats"]["use_rep"]
+    step("embed")
     used = score_sets(sub, sets, seed=seed)
+    step("scores")
     de = differential(sub, group=other, reference=reference, replicate=replicate)
+    step("de")
+    mk = markers(sub, groupby="leiden", top=25, use_raw=False)
+    step("markers")
     score, q, call = candidate_cells(sub, reference=reference, other=other, k=k_candidates, use_rep=use_rep)
     sub.obs["candidate_score"], sub.obs["candidate_q"], sub.obs["candidate"] = score, q, call
     # co-clustering view: reference cells inside clusters made mostly (>= 80 %) of the other sample
     frac = sub.obs.groupby("leiden", observed=True)["sample"].apply(lambda s: float((s == other).mean()))
     sub.obs["in_other_cluster"] = sub.obs["leiden"].map(frac).astype(float).to_numpy() >= 0.8
+    step("candidates")
     stability = _stability(sub, reference, other, k_candidates, seed, stability_seeds, call)
+    step("stability")
     cells = _cells_table(adata, sub, sets)
     meta = {"analysis": "scrna", "samples": [reference, other] if conditions else labels,
             "libraries": labels, "conditions": dict(conditions) if conditions else None, "reference": reference,
@@ -85,8 +104,11 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
             "n_genes": int(adata.n_vars), "gene_sets": {k: len(v) for k, v in used.items()},
             "k_candidates": k_candidates, "stability": stability, "de_method": de.method.iloc[0],
             "params": dict(sub.uns.get("assaystats", {})), "n": int(adata.n_obs),
-            "n_mads": n_mads, "n_mads_mito": n_mads_mito, "extra_versions": ["scanpy", "anndata"]}
-    return ScrnaResult(table=cells, meta=meta, de=de, qc_summary=qc, adata=sub)
+            "n_mads": n_mads, "n_mads_mito": n_mads_mito, "timings_s": timings,
+            "extra_versions": ["scanpy", "anndata", "openTSNE", "pydeseq2", "scikit-learn", "umap-learn",
+                               "pynndescent", "leidenalg", "igraph", "numba"]
+            + ({"harmony": ["harmonypy"], "bbknn": ["bbknn"]}.get(batch, []))}
+    return ScrnaResult(table=cells, meta=meta, de=de, qc_summary=qc, adata=sub, markers=mk)
 
 
 def _stability(sub, reference, other, k, seed, n_seeds, call):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import AssayDataError
 
-__all__ = ["qc_metrics", "qc_filter", "embed"]
+__all__ = ["qc_metrics", "qc_filter", "embed", "cluster"]
 
 
 def _mito_prefix(var_names) -> str:
@@ -126,7 +126,7 @@ def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resoluti
         use_rep = _batch_correct(sub, batch, batch_key, seed=seed, n_neighbors=n_neighbors)
     if batch != "bbknn":
         sc.pp.neighbors(sub, n_neighbors=n_neighbors, random_state=seed, use_rep=use_rep)
-    sc.tl.leiden(sub, resolution=resolution, random_state=seed, flavor="igraph", n_iterations=2, directed=False)
+    cluster(sub, resolution=resolution, seed=seed)
     sc.tl.umap(sub, random_state=seed)
     tsne_params = None
     if tsne:
@@ -136,6 +136,16 @@ def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resoluti
          "normalisation": "library size to 1e4 + log1p; raw counts in layers['counts']", "tsne": tsne_params,
          "batch": batch, "batch_key": batch_key if batch else None, "use_rep": use_rep})
     return sub
+
+
+def cluster(adata, *, resolution=1.0, seed=0, key_added="leiden"):
+    """Leiden clusters on the neighbour graph in ``adata.obsp`` (scanpy, igraph flavour, two iterations, the graph
+    taken as undirected: scanpy's recommended settings), numbered by size as scanpy does."""
+    import scanpy as sc
+
+    sc.tl.leiden(adata, resolution=resolution, random_state=seed, flavor="igraph", n_iterations=2, directed=False,
+                 key_added=key_added)
+    return adata.obs[key_added]
 
 
 def _batch_correct(sub, batch, batch_key, *, seed, n_neighbors):

@@ -14,12 +14,14 @@ __all__ = ["ScrnaResult"]
 
 @dataclass(frozen=True)
 class ScrnaResult(Result):
-    """``table`` (also ``cells``): every cell read, with ``passed_qc``; ``de``; ``qc_summary``; ``adata`` (the
-    passing cells: normalised data in X, raw counts in layers['counts'], embeddings in obsm)."""
+    """``table`` (also ``cells``): every cell read, with ``passed_qc``; ``de``; ``markers`` (the first 25 marker
+    genes of each cluster against the rest); ``qc_summary``; ``adata`` (the passing cells: normalised data in X,
+    raw counts in layers['counts'], embeddings in obsm)."""
 
     de: Any = None
     qc_summary: Any = None
     adata: Any = None
+    markers: Any = None
 
     title: ClassVar[str] = "Single-cell comparison"
 
@@ -28,7 +30,7 @@ class ScrnaResult(Result):
         return self.table
 
     def tables(self):
-        return {"cells": self.table, "de": self.de, "qc_summary": self.qc_summary}
+        return {"cells": self.table, "de": self.de, "markers": self.markers, "qc_summary": self.qc_summary}
 
     def plot(self, ax=None, color="sample", basis="umap"):
         from ._plot import plot_embedding
