@@ -115,7 +115,8 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
             fig.savefig(tmp / "figures" / f"{prefix}{name}.svg")
             plt.close(fig)
 
-    records = [_input_record(p_, r.meta.get("n"), label) for (p_, r, label) in
+    # an input is (path, result, label) or (path, result, label, rows) when one result reads several inputs
+    records = [_input_record(it[0], it[3] if len(it) > 3 else it[1].meta.get("n"), it[2]) for it in
                (inputs or [(input_path, results[0], args.input)])]
     digest = records[0]["sha256"]
     seen: dict = {}
@@ -415,8 +416,10 @@ def _run_scrna(args) -> int:
     args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
     if args.title is None:
         args.title = f"assaystats scrna: {' vs '.join(res.meta['samples'])} (reference {args.reference})"
+    col = "library" if "library" in res.cells else "sample"
+    per = res.cells[col].value_counts()
     _write_run(args, [res], str(list(samples.values())[0]),
-               inputs=[(p_, res, f"{k}: {p_}") for k, p_ in samples.items()])
+               inputs=[(p_, res, f"{k}: {p_}", int(per.get(k, 0))) for k, p_ in samples.items()])
     from pathlib import Path
 
     res.adata.write_h5ad(Path(args.out) / "adata.h5ad")

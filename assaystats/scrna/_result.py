@@ -30,7 +30,8 @@ class ScrnaResult(Result):
         return self.table
 
     def tables(self):
-        return {"cells": self.table, "de": self.de, "markers": self.markers, "qc_summary": self.qc_summary}
+        # report order: the answers first, the per-cell table (every cell read) last
+        return {"de": self.de, "markers": self.markers, "qc_summary": self.qc_summary, "cells": self.table}
 
     def plot(self, ax=None, color="sample", basis="umap"):
         from ._plot import plot_embedding
@@ -61,6 +62,9 @@ class ScrnaResult(Result):
                  f"{int(c.candidate.sum())} of {int((passed['sample'] == ref).sum())}; "
                  + (f"{m['stability']['share_kept']:.0%} of the calls hold in all {m['stability']['seeds']} re-seeded "
                     "embeddings." if m["stability"].get("seeds") else "no stability run.")]
+        if "DESeq2" in m["de_method"]:
+            lines.append(f"DE is a pseudobulk DESeq2 test with the cultures (libraries {', '.join(m['libraries'])}) as "
+                         "replicates; cells are not counted as replicates.")
         if "exploratory" in m["de_method"]:
             lines.append("One sample per condition: the cell-level test is exploratory (cells of one culture are not "
                          "independent replicates); p values are not evidence about cultures.")
