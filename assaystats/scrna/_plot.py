@@ -64,22 +64,37 @@ def fig_embedding(result):
 
 
 def fig_qc(result):
+    """QC per library (the unit of the MAD rules): violins of the kept and removed cells, and the counts-genes
+    scatter coloured by the mitochondrial percentage with the removed cells marked."""
     import matplotlib.pyplot as plt
 
     c = result.table
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+    col_lib = "library" if "library" in c else "sample"
+    libs = result.meta.get("libraries") or result.meta["samples"]
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3), gridspec_kw={"width_ratios": [1, 1, 1, 1.25]})
     for ax, col in zip(axes, ("total_counts", "n_genes", "pct_mito")):
         data, labels = [], []
-        for s in result.meta["samples"]:
+        for s in libs:
             for ok in (True, False):
-                v = c[(c["sample"] == s) & (c.passed_qc == ok)][col].to_numpy(float)
+                v = c[(c[col_lib] == s) & (c.passed_qc == ok)][col].to_numpy(float)
                 if v.size:
                     data.append(v)
                     labels.append(f"{s}\n{'kept' if ok else 'removed'}")
         ax.violinplot(data, showmedians=True)
         ax.set_xticks(range(1, len(labels) + 1))
-        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_xticklabels(labels, fontsize=6 if len(labels) > 4 else 7)
         ax.set_title(col, fontsize=9)
+    ax = axes[3]
+    kept, gone = c[c.passed_qc], c[~c.passed_qc]
+    lim = dict(vmin=float(c.pct_mito.min()), vmax=float(c.pct_mito.max()), cmap="viridis")
+    sc_ = ax.scatter(kept.total_counts, kept.n_genes, c=kept.pct_mito, s=3, rasterized=True, **lim)
+    ax.scatter(gone.total_counts, gone.n_genes, c=gone.pct_mito, s=12, marker="x", label=f"removed ({len(gone)})",
+               **lim)
+    ax.set_xscale("log")
+    ax.set_xlabel("total counts", fontsize=8)
+    ax.set_ylabel("genes detected", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    fig.colorbar(sc_, ax=ax, label="% mito")
     fig.tight_layout()
     return fig
 

@@ -220,3 +220,27 @@ def test_two_runs_give_identical_tables(result):
     again = run({"P": str(SIM / "P"), "R": str(SIM / "R")}, reference="P", seed=0, stability_seeds=2, tsne=False)
     pd.testing.assert_frame_equal(result.cells, again.cells)
     pd.testing.assert_frame_equal(result.de, again.de)
+
+
+def test_tsne_is_seeded_and_independent_of_the_thread_count(monkeypatch):
+    """openTSNE with exact neighbours: the same seed gives the same embedding on 1 thread and on 4."""
+    import os
+
+    import scanpy as sc
+
+    from assaystats.scrna._pipeline import _tsne
+
+    a = sc.datasets.pbmc68k_reduced()
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    one = _tsne(a, seed=3, use_rep="X_pca")
+    x1 = a.obsm["X_tsne"].copy()
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    four = _tsne(a, seed=3, use_rep="X_pca")
+    assert one["threads"] == 1 and four["threads"] == 4
+    assert np.array_equal(x1, a.obsm["X_tsne"])
+    # a t-SNE, not noise: cells of one labelled type sit together (most nearest neighbours share the label)
+    from sklearn.neighbors import NearestNeighbors
+
+    idx = NearestNeighbors(n_neighbors=6).fit(x1).kneighbors(x1, return_distance=False)[:, 1:]
+    lab = a.obs["bulk_labels"].to_numpy()
+    assert (lab[idx] == lab[:, None]).mean() > 0.5
