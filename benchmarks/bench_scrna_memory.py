@@ -36,7 +36,9 @@ adata.layers["counts"] = adata.X.copy()
 sc.pp.normalize_total(adata, target_sum=1e4); sc.pp.log1p(adata)
 sc.pp.highly_variable_genes(adata, n_top_genes=2000, flavor="seurat")
 sc.pp.pca(adata, n_comps=30, mask_var="highly_variable", random_state=0)
-sc.pp.neighbors(adata, random_state=0)
+# scanpy 1.11 + pynndescent 0.7 fail above 8,192 cells ('csr_array' has no 'getnnz'); the same wrapper as ours
+from assaystats.scrna._pipeline import knn_transformer
+sc.pp.neighbors(adata, random_state=0, transformer=knn_transformer(adata.n_obs, 15, 0))
 sc.tl.leiden(adata, random_state=0, flavor="igraph", n_iterations=2, directed=False)
 sc.tl.umap(adata, random_state=0)
 sc.tl.tsne(adata, random_state=0, n_pcs=30, n_jobs=os.cpu_count() or 1)

@@ -125,7 +125,8 @@ def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resoluti
     if batch:
         use_rep = _batch_correct(sub, batch, batch_key, seed=seed, n_neighbors=n_neighbors)
     if batch != "bbknn":
-        sc.pp.neighbors(sub, n_neighbors=n_neighbors, random_state=seed, use_rep=use_rep)
+        sc.pp.neighbors(sub, n_neighbors=n_neighbors, random_state=seed, use_rep=use_rep,
+                        transformer=knn_transformer(sub.n_obs, n_neighbors, seed))
     cluster(sub, resolution=resolution, seed=seed)
     sc.tl.umap(sub, random_state=seed)
     tsne_params = None
@@ -136,6 +137,28 @@ def embed(adata, *, seed=0, n_top_genes=2000, n_pcs=30, n_neighbors=15, resoluti
          "normalisation": "library size to 1e4 + log1p; raw counts in layers['counts']", "tsne": tsne_params,
          "batch": batch, "batch_key": batch_key if batch else None, "use_rep": use_rep})
     return sub
+
+
+def knn_transformer(n_obs, n_neighbors, seed):
+    """None (scanpy's exact brute-force neighbours) below 8,192 cells; above, scanpy's own default, pynndescent with
+    UMAP's settings, wrapped so that it returns a ``csr_matrix``. pynndescent 0.7 returns a ``csr_array``, on which
+    scanpy 1.11's ``pp.neighbors`` fails ('csr_array' object has no attribute 'getnnz') for every data set of
+    8,192 cells or more; the wrapper changes nothing else."""
+    if n_obs < 8192:
+        return None
+    import scanpy as sc
+    import scipy.sparse as sp
+    from pynndescent import PyNNDescentTransformer
+
+    class _CsrMatrixNNDescent(PyNNDescentTransformer):
+        def fit_transform(self, X, y=None, **kwargs):
+            return sp.csr_matrix(super().fit_transform(X, y, **kwargs))
+
+        def transform(self, X):
+            return sp.csr_matrix(super().transform(X))
+
+    return _CsrMatrixNNDescent(n_neighbors=n_neighbors, metric="euclidean", random_state=seed, n_jobs=sc.settings.n_jobs,
+                               n_trees=min(64, 5 + round(n_obs ** 0.5 / 20.0)), n_iters=max(5, round(np.log2(n_obs))))
 
 
 def cluster(adata, *, resolution=1.0, seed=0, key_added="leiden"):

@@ -199,3 +199,17 @@ def test_bad_condition_inputs(tmp_path, capsys):
     # batch correction when each condition is one library would erase the comparison
     code = main(["scrna", "--out", str(out), "--example", "--reference", "P", "--batch", "harmony"])
     assert_one_line_error(capsys, code, out, None, "batch correction")
+
+
+def test_batch_option_names_the_missing_library(tmp_path, monkeypatch):
+    """The batch libraries are optional: without them the error names the package to install."""
+    import sys
+
+    from assaystats.errors import AssayDataError
+    from assaystats.scrna import run
+
+    paths = _libraries(tmp_path)
+    for mod, batch in (("harmonypy", "harmony"), ("bbknn", "bbknn")):
+        monkeypatch.setitem(sys.modules, mod, None)  # import raises ImportError
+        with pytest.raises(AssayDataError, match=f"pip install {mod}"):
+            run(paths, reference="P", conditions=COND, stability_seeds=0, tsne=False, batch=batch)

@@ -244,3 +244,23 @@ def test_tsne_is_seeded_and_independent_of_the_thread_count(monkeypatch):
     idx = NearestNeighbors(n_neighbors=6).fit(x1).kneighbors(x1, return_distance=False)[:, 1:]
     lab = a.obs["bulk_labels"].to_numpy()
     assert (lab[idx] == lab[:, None]).mean() > 0.5
+
+
+def test_neighbours_of_8192_cells_or_more():
+    """scanpy 1.11 with pynndescent 0.7 fails on every data set of 8,192 cells or more ('csr_array' object has no
+    attribute 'getnnz'); the wrapper used by embed() gives scanpy's default graph instead."""
+    import anndata as ad
+    import scanpy as sc
+    import scipy.sparse as sp
+
+    from assaystats.scrna._pipeline import knn_transformer
+
+    assert knn_transformer(8191, 15, 0) is None  # scanpy's exact path below the threshold
+    rng = np.random.default_rng(0)
+    a = ad.AnnData(X=np.zeros((8192, 1), np.float32))
+    a.obsm["X_pca"] = np.vstack([rng.normal(0, 1, (4096, 5)), rng.normal(6, 1, (4096, 5))]).astype(np.float32)
+    sc.pp.neighbors(a, use_rep="X_pca", random_state=0, transformer=knn_transformer(a.n_obs, 15, 0))
+    g = a.obsp["connectivities"]
+    assert isinstance(g, sp.csr_matrix) and g.shape == (8192, 8192)
+    # the two planted groups are not connected: the graph is a real neighbour graph
+    assert g[:4096, 4096:].nnz == 0 and (np.asarray(g.sum(axis=1)).ravel() > 0).all()
