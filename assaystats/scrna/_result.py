@@ -73,9 +73,12 @@ class ScrnaResult(Result):
     def methods(self) -> str:
         m = self.meta
         p = m["params"]
+        dbl = ("z-scores and PCA" if p.get("scrublet_mean_center", True) else
+               "truncated SVD without mean-centring, for samples over 25,000 cells")
         return (f"Counts were read with scanpy; QC by median absolute deviations per sample ({m['n_mads']:g} MADs for "
                 f"log counts and genes, {m['n_mads_mito']:g} above the median for the {m['mito_prefix']} percentage); "
-                f"scrublet doublet scores. {p.get('normalisation', '')}; {p.get('n_top_genes')} highly variable genes, "
+                f"scrublet doublet scores ({dbl}). {p.get('normalisation', '')}; {p.get('n_top_genes')} highly variable "
+                f"genes, "
                 f"{p.get('n_pcs')} principal components, "
                 + (f"{p['batch']} correction across {p['batch_key']}, " if p.get("batch") else "")
                 + f"{p.get('n_neighbors')} neighbours, Leiden (resolution {p.get('resolution')}), UMAP (scanpy) and "
