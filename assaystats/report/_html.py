@@ -41,6 +41,18 @@ def render_table_html(df, digits: int = 4, max_rows: int = 200) -> Markup:
     return Markup(f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
+def _table_entry(name, df) -> dict:
+    """A report table; a long text column with one value in every row (a method statement) is shown once above the
+    table instead of in each row (the CSV file keeps the column)."""
+    notes = []
+    for c in list(df.columns):
+        col = df[c]
+        if len(df) > 1 and col.dtype == object and col.nunique(dropna=False) == 1 and len(str(col.iloc[0])) > 40:
+            notes.append(f"{c} (every row): {col.iloc[0]}")
+            df = df.drop(columns=c)
+    return {"name": name, "notes": notes, "html": render_table_html(df)}
+
+
 def _summary_html(text: str) -> Markup:
     """Plain text with '- ' bullet lines to HTML, keeping the order of paragraphs and lists."""
     out, items = [], []
@@ -87,8 +99,7 @@ def build_report(results: Sequence, path, *, title: str = "assaystats report",
             "title": f"{i + 1}. {label or res.title}" if len(results) > 1 else (label or res.title),
             "summary": _summary_html(res.summary()),
             "figures": figs,
-            "tables": [{"name": n, "html": render_table_html(df)} for n, df in res.tables().items()
-                       if df is not None],
+            "tables": [_table_entry(n, df) for n, df in res.tables().items() if df is not None],
             "methods": res.methods(),
         })
     extra = set()
