@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import AssayDataError
 from ._analysis import candidate_cells, differential, markers, read_gene_sets, score_sets
 from ._io import read_samples
-from ._pipeline import embed, qc_filter, qc_metrics
+from ._pipeline import embed, harmony, qc_filter, qc_metrics
 
 __all__ = ["run"]
 
@@ -131,12 +131,8 @@ def _stability(sub, reference, other, k, seed, n_seeds, call):
         key = f"X_pca_stability_{s}"
         sub.obsm[key] = PCA(n_components=min(n_comps, cols.size - 1), random_state=seed + s).fit_transform(X - X.mean(0))
         if sub.uns["assaystats"].get("batch") == "harmony":  # the same correction as the main embedding
-            import harmonypy
-            import pandas as pd
-
-            libs = pd.DataFrame({"batch": sub.obs[sub.uns["assaystats"]["batch_key"]].astype(str).to_numpy()})
-            z = np.asarray(harmonypy.run_harmony(sub.obsm[key], libs, "batch", random_state=seed, verbose=False).Z_corr)
-            sub.obsm[key] = z if z.shape[0] == sub.n_obs else z.T
+            libs = sub.obs[sub.uns["assaystats"]["batch_key"]].astype(str).to_numpy()
+            sub.obsm[key] = harmony(sub.obsm[key], libs, seed=seed)
         _sc, _q, c = candidate_cells(sub, reference=reference, other=other, k=k, use_rep=key)
         del sub.obsm[key]
         kept += c

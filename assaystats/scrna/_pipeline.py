@@ -199,16 +199,10 @@ def _batch_correct(sub, batch, batch_key, *, seed, n_neighbors):
                              "conditions: each condition is a single library. It needs several libraries per condition")
     if batch == "harmony":
         try:
-            import harmonypy
+            import harmonypy  # noqa: F401 - only to name the missing package
         except ImportError:
             raise AssayDataError("batch='harmony' needs harmonypy: pip install harmonypy") from None
-        import pandas as pd
-
-        # called directly: scanpy's harmony_integrate (1.11) transposes harmonypy 2.x's cells x components output
-        ho = harmonypy.run_harmony(np.asarray(sub.obsm["X_pca"], float), pd.DataFrame({"batch": libs.to_numpy()}),
-                                   "batch", random_state=seed, verbose=False)
-        z = np.asarray(ho.Z_corr)
-        sub.obsm["X_pca_harmony"] = z if z.shape[0] == sub.n_obs else z.T
+        sub.obsm["X_pca_harmony"] = harmony(sub.obsm["X_pca"], libs.to_numpy(), seed=seed)
         return "X_pca_harmony"
     try:
         with warnings.catch_warnings():  # umap-learn warns at import that TensorFlow is absent
@@ -222,6 +216,18 @@ def _batch_correct(sub, batch, batch_key, *, seed, n_neighbors):
     bbknn.bbknn(sub, batch_key="_batch", use_rep="X_pca", neighbors_within_batch=k, computation="cKDTree")
     del sub.obs["_batch"]
     return "X_pca"
+
+
+def harmony(components, libraries, *, seed):
+    """Harmony-corrected components (cells x components) for the given library labels."""
+    import harmonypy
+    import pandas as pd
+
+    # called directly: scanpy's harmony_integrate (1.11) transposes harmonypy 2.x's cells x components output
+    ho = harmonypy.run_harmony(np.asarray(components, float), pd.DataFrame({"batch": np.asarray(libraries)}),
+                               "batch", random_state=seed, verbose=False)
+    z = np.asarray(ho.Z_corr)
+    return z if z.shape[0] == len(libraries) else z.T
 
 
 def _tsne(sub, *, seed, use_rep):

@@ -86,7 +86,7 @@ def fig_qc(result):
         ax.set_title(col, fontsize=9)
     ax = axes[3]
     kept, gone = c[c.passed_qc], c[~c.passed_qc]
-    lim = dict(vmin=float(c.pct_mito.min()), vmax=float(c.pct_mito.max()), cmap="viridis")
+    lim = {"vmin": float(c.pct_mito.min()), "vmax": float(c.pct_mito.max()), "cmap": "viridis"}
     sc_ = ax.scatter(kept.total_counts, kept.n_genes, c=kept.pct_mito, s=3, rasterized=True, **lim)
     ax.scatter(gone.total_counts, gone.n_genes, c=gone.pct_mito, s=12, marker="x", label=f"removed ({len(gone)})",
                **lim)
