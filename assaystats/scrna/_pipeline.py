@@ -79,7 +79,10 @@ def qc_filter(adata, *, n_mads=5.0, n_mads_mito=3.0, max_pct_mito=None, min_gene
         mean_center = largest <= SCRUBLET_DENSE_MAX if scrublet_mean_center is None else bool(scrublet_mean_center)
         adata.uns.setdefault("assaystats", {})["scrublet_mean_center"] = mean_center
         try:
-            sc.pp.scrublet(adata, batch_key="sample", random_state=seed, verbose=False, mean_center=mean_center)
+            # exact neighbours: the same as scanpy's default below 8,192 cells (cells + simulated doublets), and
+            # above it scanpy's default (pynndescent 0.7) fails ('csr_array' object has no attribute 'getnnz')
+            sc.pp.scrublet(adata, batch_key="sample", random_state=seed, verbose=False, mean_center=mean_center,
+                           use_approx_neighbors=False)
         except Exception as exc:  # noqa: BLE001 - scrublet fails on tiny samples; reported, not fatal
             adata.uns.setdefault("assaystats", {})["scrublet_error"] = str(exc)
         adata.obs["sample"] = pd.Categorical(adata.obs["sample"].astype(str), categories=cats)

@@ -62,6 +62,8 @@ class ScrnaResult(Result):
                  f"{int(c.candidate.sum())} of {int((passed['sample'] == ref).sum())}; "
                  + (f"{m['stability']['share_kept']:.0%} of the calls hold in all {m['stability']['seeds']} re-seeded "
                     "embeddings." if m["stability"].get("seeds") else "no stability run.")]
+        if m["params"].get("scrublet_error"):
+            lines.append(f"Doublet scores could not be computed (scrublet: {m['params']['scrublet_error']}).")
         if "DESeq2" in m["de_method"]:
             lines.append(f"DE is a pseudobulk DESeq2 test with the cultures (libraries {', '.join(m['libraries'])}) as "
                          "replicates; cells are not counted as replicates.")

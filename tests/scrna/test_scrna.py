@@ -282,3 +282,21 @@ def test_scrublet_large_sample_mode_finds_the_planted_doublets(truth):
         assert a.uns["assaystats"]["scrublet_mean_center"] is mc
         aucs[mc] = roc_auc_score(a.obs_names.isin(dbl), a.obs["doublet_score"])
     assert min(aucs.values()) > 0.7 and abs(aucs[True] - aucs[False]) < 0.05, aucs
+
+
+def test_scrublet_on_samples_above_2730_cells(tmp_path):
+    """Scrublet's neighbour search covers cells plus twice as many simulated doublets; from 8,192 points scanpy's
+    default (pynndescent 0.7) fails, so a sample of 2,731 cells or more used to lose its doublet scores. Exact
+    neighbours are used instead (identical results below the threshold, checked on 5,000 cells)."""
+    import subprocess
+    import sys
+
+    from assaystats.scrna import qc_filter, qc_metrics, read_samples
+
+    subprocess.run([sys.executable, str(SIM / "make_data.py"), "--h5", "--cells", "2800", "--genes", "300", "--out",
+                    str(tmp_path)], check=True)
+    a = read_samples({"P": str(tmp_path / "P.h5")})
+    qc_metrics(a)
+    qc_filter(a)
+    assert "scrublet_error" not in a.uns.get("assaystats", {})
+    assert a.obs["doublet_score"].notna().all() and a.obs["doublet_score"].nunique() > 10
