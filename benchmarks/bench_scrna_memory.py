@@ -96,6 +96,12 @@ def main():
                 prov = json.loads((out / "provenance.json").read_text())
                 print(f"  {got[0]:7.0f} s wall, peak RSS {got[1]:5.1f} GiB")
                 print("  steps:", ", ".join(f"{k} {v:.0f} s" for k, v in prov["meta"][0]["timings_s"].items()))
+                import pandas as pd
+
+                qc = pd.read_csv(out / "tables" / "qc_summary.csv")
+                cells = pd.read_csv(out / "tables" / "cells.csv", usecols=["doublet_score", "passed_qc"])
+                print(f"  {int(cells.passed_qc.sum())} of {len(cells)} cells pass QC; doublet scores for "
+                      f"{int(cells.doublet_score.notna().sum())}; flagged doublets {int(qc.flagged_doublets.sum())}")
     if not a.skip_plain:
         print(f"plain scanpy script (scrublet {a.plain_scrublet}):", flush=True)
         got = _child([sys.executable, "-c", PLAIN, str(data / "P.h5"), str(data / "R.h5"), a.plain_scrublet])
