@@ -13,29 +13,18 @@ benchmarks.
 import argparse
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).parent
-GENESETS = HERE.parents[1] / "assaystats" / "scrna" / "genesets"
+sys.path.insert(0, str(HERE.parents[1]))  # the gene lists are the package's own, read by the package's parsers
+from assaystats.scrna._analysis import CELL_CYCLE, read_gene_sets  # noqa: E402
 
 
 def _read_sets():
-    cc = {"S": [], "G2M": []}
-    cur = None
-    for line in (GENESETS / "cell_cycle_tirosh2016.txt").read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        if line.startswith("["):
-            cur = line.strip("[]")
-            continue
-        cc[cur] += line.split()
-    sets = {}
-    for line in (GENESETS / "study_sets.gmt").read_text().splitlines():
-        parts = line.split("\t")
-        sets[parts[0]] = parts[2:]
-    return cc, sets
+    return CELL_CYCLE(), read_gene_sets()
 
 
 def _model(n_background):

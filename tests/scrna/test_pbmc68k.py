@@ -81,6 +81,14 @@ def test_prefilter_keeps_the_scanpy_ranking_and_pads_bh(pbmc):
     # one-vs-rest by a 0/1 grouping gives the same statistic as scanpy's 'rest' reference
     assert np.allclose(filt.p_value, j.p_value, rtol=1e-10, atol=0)
     assert (filt.p_adjusted >= j.p_adjusted * (1 - 1e-12)).all()
+    # the padded BH, recomputed by scipy's own implementation (independent of statsmodels): within each group the
+    # tested p values and, for every untested gene of the 765, p = 1
+    from scipy.stats import false_discovery_control
+
+    n_genes = pbmc.raw.n_vars
+    for g, t in filt.reset_index().groupby("group"):
+        padded = np.concatenate([t.p_value.to_numpy(), np.ones(n_genes - len(t))])
+        assert np.allclose(t.p_adjusted, false_discovery_control(padded)[: len(t)], rtol=1e-12, atol=0), g
 
 
 def test_two_group_wilcoxon_equals_rank_genes_groups():

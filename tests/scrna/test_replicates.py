@@ -213,3 +213,16 @@ def test_batch_option_names_the_missing_library(tmp_path, monkeypatch):
         monkeypatch.setitem(sys.modules, mod, None)  # import raises ImportError
         with pytest.raises(AssayDataError, match=f"pip install {mod}"):
             run(paths, reference="P", conditions=COND, stability_seeds=0, tsne=False, batch=batch)
+
+
+def test_batch_api_errors(tmp_path):
+    """From Python: an unknown method and a missing library column are named."""
+    from assaystats.errors import AssayDataError
+    from assaystats.scrna import run
+
+    paths = _libraries(tmp_path)
+    with pytest.raises(AssayDataError, match="batch must be 'harmony' or 'bbknn'; got 'combat'"):
+        run(paths, reference="P", conditions=COND, stability_seeds=0, tsne=False, batch="combat")
+    with pytest.raises(AssayDataError, match="'plate' is not one"):
+        run(paths, reference="P", conditions=COND, stability_seeds=0, tsne=False, batch="harmony",
+            batch_key="plate")
