@@ -105,3 +105,54 @@ def check_choice(name: str, value, choices: Iterable) -> None:
     choices = list(choices)
     if value not in choices:
         raise AssayDataError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+# -- missing values and requested levels ----------------------------------------------------------------
+
+#: R's and Excel's missing-value markers; ``io.read_table`` reads each of them as missing in every column.
+NA_MARKERS = ("", "NA", "NaN", "nan", "#N/A")
+
+
+def _levels_text(values, limit: int = 8) -> str:
+    vals = [str(v) for v in values]
+    shown = ", ".join(repr(v) for v in vals[:limit])
+    return shown + (f" and {len(vals) - limit} more" if len(vals) > limit else "")
+
+
+def check_level(value, present: Iterable, *, option: str, column: str | None = None,
+                file: str | None = None) -> str:
+    """``value`` (an option naming one level, e.g. ``--control``) must be one of ``present`` exactly.
+
+    A value that differs from a level only by case or surrounding spaces is an error that names both (never a
+    silent non-match: ``--event-value dead`` against 'Dead' would count every death as censored)."""
+    present = list(dict.fromkeys(str(v) for v in present))
+    v = str(value)
+    if v in present:
+        return v
+    near = [p for p in present if p.strip().casefold() == v.strip().casefold()]
+    where = f" of column {column!r}" if column else ""
+    if near:
+        raise AssayDataError(f"{option} {v!r} is not a value{where}; the data have {near[0]!r}, which differs only "
+                             "in case or spaces (values are matched exactly)", file=file, column=column)
+    raise AssayDataError(f"{option} {v!r} is not a value{where}; the values are {_levels_text(present)}",
+                         file=file, column=column)
+
+
+def check_order(order: Sequence, present: Iterable, *, option: str = "--order", column: str | None = None,
+                file: str | None = None, drop_unlisted: bool = False) -> tuple[list[str], list[str]]:
+    """Validate a level order against the values present in the data.
+
+    Returns ``(order, unlisted)``: every listed level must be present exactly (case-only differences are named);
+    values present but not listed are an error unless ``drop_unlisted`` (then they are returned for a note)."""
+    present = list(dict.fromkeys(str(v) for v in present))
+    order = [str(o) for o in order]
+    dup = sorted({o for o in order if order.count(o) > 1})
+    if dup:
+        raise AssayDataError(f"{option} lists {_levels_text(dup)} more than once", file=file, column=column)
+    for o in order:
+        check_level(o, present, option=f"{option} level", column=column, file=file)
+    unlisted = [p for p in present if p not in order]
+    if unlisted and not drop_unlisted:
+        raise AssayDataError(f"{option} does not list {_levels_text(unlisted)}, present in column {column!r}; add "
+                             "them to the order, or leave those rows out explicitly", file=file, column=column)
+    return order, unlisted
