@@ -24,7 +24,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table"]
+__all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table",
+           "short_label", "LABEL_LIMIT"]
+
+#: labels longer than this many characters are shortened in figures (tables keep the full text)
+LABEL_LIMIT = 40
 
 
 @dataclass(frozen=True)
@@ -141,12 +145,24 @@ def one_axes_figure(draw, figsize):
     def make():
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=figsize)
-        draw(ax)
-        fig.tight_layout()
+        # labels are user text, drawn as plain text: '$' or '^' in a group name is not TeX (mathtext would fail)
+        with plt.rc_context({"text.parse_math": False}):
+            fig, ax = plt.subplots(figsize=figsize)
+            draw(ax)
+            fig.tight_layout()
         return fig
 
     return make
+
+
+def short_label(text, limit: int = LABEL_LIMIT) -> str:
+    """A label for a figure: at most ``limit`` characters, the middle replaced by an ellipsis when longer (the
+    tables keep the full text). Keeps the start and the end, where names of groups usually differ."""
+    s = str(text)
+    if len(s) <= limit:
+        return s
+    head = (limit - 1) * 2 // 3
+    return s[:head] + "\u2026" + s[len(s) - (limit - 1 - head):]
 
 
 def p_words(p) -> str:
