@@ -137,22 +137,42 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
                 "meta": [_json_safe({k: v for k, v in r.meta.items() if not str(k).startswith("_")}) for r in results]}, tmp / "provenance.json")
 
 
-def _write_run(args, results, input_path, inputs=None) -> None:
-    """Write every output of a run into a temporary folder that becomes --out only when complete."""
+def _write_run(args, results, input_path, inputs=None, extra=None) -> str:
+    """Write every output of a run into a temporary folder that becomes --out only when complete; ``extra(tmp)``
+    writes further files (e.g. adata.h5ad) into the same folder. Returns the folder written (``--out``)."""
     from .io import output_dir
 
     parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
-                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out")}
-    with output_dir(args.out, force=args.force) as tmp:
+                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out", "quiet")}
+    with output_dir(args.out, force=args.force, inputs=_input_paths(args)) as tmp:
         _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters, inputs=inputs)
+        if extra is not None:
+            extra(tmp)
+    return args.out
+
+
+def _input_paths(args) -> list[str]:
+    """Every path the command reads: option values that name an existing file or folder (and the inputs a study
+    file lists), so that --out can never hold one of them."""
+    import os
+
+    out = []
+    for k, v in vars(args).items():
+        if k in ("out", "handler"):
+            continue
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, str) and x and not x.startswith("example:"):
+                x = x.split("=", 1)[1] if (k in ("sample",) and "=" in x) else x
+                if os.path.lexists(x):
+                    out.append(x)
+    out += list(getattr(args, "_study_inputs", []))
+    return out
 
 
 def _check_out_free(args):
-    from pathlib import Path
+    from .io import check_output
 
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise OutputExistsError(f"output folder {args.out!r} exists; use --force to replace it")
+    check_output(args.out, force=args.force, inputs=_input_paths(args))
 
 
 # -- sub-commands -------------------------------------------------------------------------------------
@@ -419,10 +439,8 @@ def _run_scrna(args) -> int:
     col = "library" if "library" in res.cells else "sample"
     per = res.cells[col].value_counts()
     _write_run(args, [res], str(list(samples.values())[0]),
-               inputs=[(p_, res, f"{k}: {p_}", int(per.get(k, 0))) for k, p_ in samples.items()])
-    from pathlib import Path
-
-    res.adata.write_h5ad(Path(args.out) / "adata.h5ad")
+               inputs=[(p_, res, f"{k}: {p_}", int(per.get(k, 0))) for k, p_ in samples.items()],
+               extra=lambda tmp: res.adata.write_h5ad(tmp / "adata.h5ad"))
     print(f"{PROG}: wrote {args.out}/report.html ({res.meta['n_cells_passed']} cells)")
     return 0
 

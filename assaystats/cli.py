@@ -1,7 +1,9 @@
 """The ``assaystats`` command. ``main(argv)`` is importable and testable; it returns the exit code.
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback, no output folder left
-behind); 1 an unexpected internal error (one line; ``--debug`` shows the traceback).
+behind); 3 finished, but ``--out`` appeared during the run (another run, a user's folder): it was left alone and
+the result kept beside it under a new name, which the message gives; 1 an unexpected internal error (one line;
+``--debug`` shows the traceback); 130 / 143 interrupted by SIGINT / SIGTERM (nothing written).
 
 Heavy libraries are imported inside the sub-command handlers so that ``assaystats --help`` is fast.
 """
@@ -352,6 +354,19 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    restore = _trap_sigterm()
+    try:
+        return _dispatch(args)
+    finally:
+        if restore is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, restore)
+
+
+def _dispatch(args) -> int:
+    from .io import OutputMoved
+
     try:
         from . import _commands
 
@@ -359,15 +374,41 @@ def main(argv: list[str] | None = None) -> int:
     except (AssayDataError, OutputExistsError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
+    except OutputMoved as exc:
+        print(f"{PROG}: warning: {_one_line(exc)}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no output written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"{PROG}: terminated (SIGTERM); no output written", file=sys.stderr)
+        return 143
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback unless asked
         if getattr(args, "debug", False):
             raise
         print(f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} (no output written; rerun with "
               "--debug for a traceback and please report it)", file=sys.stderr)
         return 1
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the output's temporary folder is cleaned up as on Ctrl-C."""
+
+
+def _trap_sigterm():
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise _Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # pragma: no cover - not allowed here
+        return None
 
 
 def _one_line(exc) -> str:

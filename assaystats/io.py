@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import AssayDataError, OutputExistsError
 
-__all__ = ["read_table", "output_dir", "sha256", "write_json"]
+__all__ = ["read_table", "read_rcc", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
 
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
 
@@ -124,35 +124,193 @@ def _finish(df, name: str):
     return df
 
 
+#: the marker in ``provenance.json`` that says a folder was written by assaystats (with the list of its files)
+PROVENANCE_MARKER = "assaystats output folder"
+
+
+class OutputMoved(Exception):
+    """The finished output could not take ``--out`` (something appeared there during the run); it was kept at
+    ``.path`` instead. Raised after everything was written, so nothing is lost."""
+
+    def __init__(self, target: Path, path: Path):
+        self.target, self.path = target, path
+        super().__init__(f"{str(target)!r} appeared while the analysis ran and was left alone; the finished result "
+                         f"is in {str(path)!r}")
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    old = os.umask(0o022)  # pragma: no cover
+    os.umask(old)  # pragma: no cover
+    return old  # pragma: no cover
+
+
+def _rename_noreplace(src: Path, dst: Path) -> bool:
+    """Rename ``src`` to ``dst`` only if ``dst`` does not exist, atomically where the kernel offers it
+    (Linux renameat2 RENAME_NOREPLACE); False when ``dst`` exists."""
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):  # pragma: no cover - not glibc: check, then rename (a small window)
+        fn = None
+    if fn is not None:
+        at_fdcwd, noreplace = -100, 1
+        rc = fn(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), noreplace)
+        if rc == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.ENOSYS, errno.EINVAL):  # pragma: no cover - e.g. a file system without it
+            raise OSError(err, os.strerror(err), str(dst))
+    if os.path.lexists(dst):  # pragma: no cover - fallback path
+        return False
+    os.rename(src, dst)  # pragma: no cover
+    return True  # pragma: no cover
+
+
+def _manifest(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, as sorted relative POSIX paths (folders end with '/')."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        out.append(rel + "/" if p.is_dir() and not p.is_symlink() else rel)
+    return out
+
+
+def _foreign_entries(folder: Path) -> list[str] | None:
+    """What in ``folder`` assaystats did not write: None when it is not an assaystats output at all (no
+    provenance.json with our marker), else the entries not listed in its manifest."""
+    prov = folder / "provenance.json"
+    try:
+        info = json.loads(prov.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or info.get("written_by") != PROVENANCE_MARKER or \
+            not isinstance(info.get("files"), list):
+        return None
+    ours = set(info["files"]) | {"provenance.json"}
+    return [e for e in _manifest(folder) if e not in ours]
+
+
+def _describe(entries: list[str], limit: int = 4) -> str:
+    shown = ", ".join(repr(e) for e in entries[:limit])
+    return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
+
+
+def check_output(path: str | os.PathLike, *, force: bool = False, inputs=()) -> Path:
+    """Refuse an output folder that cannot be written safely; returns the resolved target.
+
+    - an existing ``path`` is refused unless ``force``; with ``force`` it must be a folder assaystats wrote
+      (its provenance.json carries our marker and the list of files we wrote) that holds nothing else;
+    - ``path`` must not be the current folder or hold it, and no input may lie inside it;
+    - its parent must be a folder (or creatable)."""
+    target = Path(os.path.abspath(path))
+    shown = str(path)
+    cwd = Path.cwd().resolve()
+    real = target.resolve()
+    if str(path).strip() in ("", ".", "..") or real == cwd or real in cwd.parents or real.parent == real:
+        raise OutputExistsError(f"--out {shown!r} is the current folder or holds it; name a new folder, e.g. "
+                                "--out results")
+    for inp in inputs or ():
+        if inp is None:
+            continue
+        ip = Path(os.path.abspath(inp)).resolve()
+        if ip == real or real in ip.parents:
+            raise OutputExistsError(f"--out {shown!r} holds the input {str(inp)!r}; write the results to a new "
+                                    "folder, e.g. --out results")
+    if os.path.lexists(target):
+        if target.is_symlink() or not target.is_dir():
+            raise OutputExistsError(f"output path {shown!r} exists and is not a folder; choose another --out")
+        if not force:
+            raise OutputExistsError(f"output folder {shown!r} exists; use --force to replace it (only a folder "
+                                    "that assaystats wrote can be replaced)")
+        foreign = _foreign_entries(target)
+        if foreign is None:
+            raise OutputExistsError(f"--force refused: {shown!r} was not written by assaystats (no provenance.json "
+                                    "of ours); nothing was replaced. Remove it yourself or choose another --out")
+        if foreign:
+            raise OutputExistsError(f"--force refused: {shown!r} holds {_describe(foreign)}, which assaystats did "
+                                    "not write; nothing was replaced. Move them out or choose another --out")
+    parent = target.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputExistsError(f"cannot write {shown!r}: {str(parent)!r} is not a folder")
+    return target
+
+
 @contextlib.contextmanager
-def output_dir(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+def output_dir(path: str | os.PathLike, *, force: bool = False, inputs=()) -> Iterator[Path]:
     """Yield a fresh temporary folder that becomes ``path`` only if the block succeeds.
 
-    - ``path`` exists and ``force`` is False: OutputExistsError before anything is written.
-    - the block raises: the temporary folder is removed and ``path`` is untouched.
-    - success: the old folder (with ``force``) is moved aside, the new one renamed into place, and
-      the old one deleted, so a reader never sees a half-written folder.
+    The rules of :func:`check_output` are checked before anything is written *and* again at the final rename:
+
+    - the block raises (or the process gets SIGINT / SIGTERM, which the command turns into an exception): the
+      temporary folder is removed and ``path`` is untouched;
+    - success: the folder is renamed into place only if ``path`` is still absent (atomically, where the kernel
+      offers it), or, with ``force``, still an assaystats output holding nothing else, which is then moved aside
+      and deleted. Something else at ``path`` is never touched: the finished result is kept beside it under a new
+      name and :class:`OutputMoved` says where.
+
+    The block must write a ``provenance.json`` (a dict); the list of every file written and our marker are added
+    to it here, so that a later ``force`` can tell our files from a user's. The folder follows the umask.
     """
-    target = Path(path)
-    if target.exists() and not force:
-        raise OutputExistsError(f"output folder {str(target)!r} exists; use --force to replace it")
-    if target.exists() and not target.is_dir():
-        raise OutputExistsError(f"output path {str(target)!r} exists and is not a folder")
-    parent = target.parent if str(target.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    target = check_output(path, force=force, inputs=inputs)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputExistsError(f"cannot create the folder {str(parent)!r} for --out: {exc.strerror}") from None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise OutputExistsError(f"cannot write in {str(parent)!r}: {exc.strerror}") from None
     try:
         yield tmp
+        _seal(tmp)
+        tmp.chmod(0o777 & ~_umask())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        check_output(path, force=force, inputs=inputs)
+    except OutputExistsError:
+        _keep_beside(tmp, target)
     old = None
-    if target.exists():
+    if force and os.path.lexists(target):
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
         os.rename(target, old / "previous")
-    os.rename(tmp, target)
+    if not _rename_noreplace(tmp, target):
+        if old is not None and _rename_noreplace(old / "previous", target):  # pragma: no cover - a race
+            shutil.rmtree(old, ignore_errors=True)
+            old = None
+        _keep_beside(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_beside(tmp: Path, target: Path):
+    for k in range(2, 1000):
+        alt = target.with_name(f"{target.name}-{k}")
+        if _rename_noreplace(tmp, alt):
+            raise OutputMoved(target, alt)
+    raise OutputExistsError(f"{str(target)!r} and 998 alternatives exist")  # pragma: no cover
+
+
+def _seal(folder: Path) -> None:
+    """Add our marker and the list of files to the folder's provenance.json."""
+    prov = folder / "provenance.json"
+    info = json.loads(prov.read_text(encoding="utf-8")) if prov.exists() else {}
+    info = {"written_by": PROVENANCE_MARKER, **info}
+    info["files"] = [e for e in _manifest(folder) if e != "provenance.json"]
+    write_json(info, prov)
 
 
 def write_json(obj, path: str | os.PathLike) -> None:

@@ -149,8 +149,9 @@ def test_existing_output_is_kept_without_force(tmp_path, capsys):
     assert code == 2 and "--force" in err
     assert (out / "keep.txt").read_text() == "mine"
     code = main(["doseresponse", str(f), "--dose", "dose", "--response", "resp", "--out", str(out), "--force"])
-    assert code == 0
-    assert not (out / "keep.txt").exists() and (out / "report.html").exists()
+    err = capsys.readouterr().err
+    assert code == 2 and "not written by assaystats" in err  # --force replaces only our own output (issue 10)
+    assert (out / "keep.txt").read_text() == "mine" and not (out / "report.html").exists()
 
 
 def test_failure_during_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
