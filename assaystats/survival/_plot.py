@@ -37,8 +37,19 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
     ax.set_xlim(0, tmax * 1.02)
     ax.set_ylabel("survival probability")
     ax.set_xlabel(f"{m['time']}" + (f" ({m['time_unit']})" if m.get("time_unit") else ""))
-    lr = result.logrank.iloc[0]
-    text = [f"log-rank p {format_p(lr.p_value) if format_p(lr.p_value).startswith('<') else '= ' + format_p(lr.p_value)}"]
+    text = []
+    if result.logrank is not None:
+        lr = result.logrank.iloc[0]
+        p = format_p(lr.p_value)
+        text.append(f"log-rank p {p if p.startswith('<') else '= ' + p}")
+    else:  # one curve: its median and interval
+        g = result.table.iloc[0]
+        lvl = f"{100 * m['ci_level']:g}"
+        if g.median == g.median:
+            hi = format_number(g.median_ci_high) if g.median_ci_high == g.median_ci_high else "not reached"
+            text.append(f"median {format_number(g.median)} ({lvl}% CI {format_number(g.median_ci_low)} to {hi})")
+        else:
+            text.append("median not reached")
     hr = result.hr_label()
     if hr:
         text.append(hr)
@@ -87,7 +98,7 @@ def plot_forest(result, ax=None):
     ax.set_yticks(y)
     ax.set_yticklabels([f"{t}  {format_number(h, 3)} ({format_number(lo, 3)}-{format_number(hi, 3)})"
                         for t, h, lo, hi in zip(cox.term, cox.hr, cox.hr_ci_low, cox.hr_ci_high)], fontsize=8)
-    ax.set_xlabel(f"hazard ratio ({int(100 * result.meta['ci_level'])}% CI, log scale)")
+    ax.set_xlabel(f"hazard ratio ({100 * result.meta['ci_level']:g}% CI, log scale)")
     return ax
 
 

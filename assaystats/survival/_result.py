@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-
 from .._result import Result, format_number, format_p, one_axes_figure, p_words
 
 __all__ = ["SurvivalResult"]
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # keep Result.__repr__ (compact)
 class SurvivalResult(Result):
     """``table`` (also ``groups``): n, events, median with interval, RMST per group; ``logrank``, ``cox``,
     ``cox_tests``, ``curves`` (Kaplan-Meier steps), ``risk_table``, ``survival_at``, ``pairwise``, and for an
-    expression split ``cutpoint``, ``cut_scan`` and ``continuous`` (Cox on the continuous expression)."""
+    expression split ``cutpoint``, ``cut_scan`` and ``continuous`` (Cox on the continuous expression).
+
+    Without a group or an expression there is one curve (group 'all'): ``logrank`` and ``pairwise`` are None, and
+    ``cox``, ``cox_tests``, ``ph_test`` are None unless covariates were given (then Cox on the covariates alone).
+    Tables that are None are absent from ``tables()``."""
 
     logrank: Any = None
     cox: Any = None
@@ -37,7 +40,10 @@ class SurvivalResult(Result):
         return self.table
 
     def tables(self):
-        out = {"groups": self.table, "logrank": self.logrank, "risk_table": self.risk_table}
+        out = {"groups": self.table}
+        if self.logrank is not None:
+            out["logrank"] = self.logrank
+        out["risk_table"] = self.risk_table
         for name in ("cox", "cox_tests", "ph_test", "survival_at", "pairwise", "cutpoint", "continuous"):
             v = getattr(self, name)
             if v is not None:
@@ -70,7 +76,8 @@ class SurvivalResult(Result):
         return figs
 
     def hr_label(self) -> str:
-        if self.cox is None or not len(self.cox):
+        """The first hazard ratio of the grouping (empty without a group: covariates alone are not a label)."""
+        if self.cox is None or not len(self.cox) or len(self.meta.get("levels", ())) < 2:
             return ""
         r = self.cox.iloc[0]
         return (f"HR {r.term} = {format_number(r.hr, 3)} ({format_number(r.hr_ci_low, 3)}-"
@@ -79,7 +86,7 @@ class SurvivalResult(Result):
     def summary(self) -> str:
         m = self.meta
         u = f" {m['time_unit']}" if m.get("time_unit") else ""
-        lvl = int(round(100 * m["ci_level"]))
+        lvl = f"{100 * m['ci_level']:g}"
         lines = [f"Grouping: {m['rule']}. n = {m['n']}" + (f" ({m['n_dropped']} rows dropped)" if m["n_dropped"] else "")
                  + "."]
         for r in self.table.itertuples(index=False):
@@ -87,7 +94,7 @@ class SurvivalResult(Result):
                    f"{format_number(r.median_ci_high) if r.median_ci_high == r.median_ci_high else 'not reached'})"
                    if r.median == r.median else "median not reached")
             lines.append(f"- {r.group}: n = {r.n}, {r.events} events, {med}.")
-        for r in self.logrank.itertuples(index=False):
+        for r in ([] if self.logrank is None else self.logrank.itertuples(index=False)):
             lines.append(f"- {r.method}: \u03c7\u00b2({r.df}) = {format_number(r.statistic, 4)}, p {p_words(r.p_value)}.")
         if self.cox is not None:
             for r in self.cox.itertuples(index=False):
@@ -114,15 +121,26 @@ class SurvivalResult(Result):
     def methods(self) -> str:
         m = self.meta
         ci = {"log": "log (R's default)", "log-log": "log-log", "plain": "plain"}[m["conf_type"]]
-        return (f"Kaplan-Meier estimates with Greenwood standard errors and {ci} confidence intervals; medians by R's "
-                "rule (first time the curve is at or below 0.5; midpoint where it is flat at 0.5), with the interval "
-                f"from the confidence curves. Groups: {m['rule']}. Log-rank test ({'rho = ' + str(m['rho']) if m['rho'] else 'unweighted'})"
-                + ("; with three or more groups a trend test across the ordered groups and pairwise tests with "
-                   "Benjamini-Hochberg adjustment" if len(m["levels"]) > 2 else "")
-                + f". Cox proportional hazards ({m['ties']} ties; reference group '{m['reference']}'"
-                + (f"; adjusted for {', '.join(m['covariates'])}" if m["covariates"] else "") + "), Wald intervals, "
-                "likelihood-ratio, Wald and score tests and Harrell's concordance; proportional hazards checked per "
-                "term and globally by the score test of x*g(t) with g = 1 - KM (R's cox.zph)."
-                + (" The expression was also analysed as a continuous covariate (per unit and per SD) so that the "
-                   "dichotomised result can be read beside it." if m.get("expression") else "")
-                + f" Restricted mean survival time up to {format_number(m['rmst_tau'])}.")
+        lvl = f"{100 * m['ci_level']:g}"
+        grouped = len(m["levels"]) > 1
+        text = (f"Kaplan-Meier estimates with Greenwood standard errors and {lvl}% {ci} confidence intervals; medians "
+                "by R's rule (first time the curve is at or below 0.5; midpoint where it is flat at 0.5), with the "
+                f"interval from the confidence curves. Groups: {m['rule']}.")
+        if grouped:
+            text += (f" Log-rank test ({'rho = ' + str(m['rho']) if m['rho'] else 'unweighted'})"
+                     + ("; with three or more groups a trend test across the ordered groups and pairwise tests with "
+                        "Benjamini-Hochberg adjustment" if len(m["levels"]) > 2 else "") + ".")
+        if self.cox is not None:
+            what = (f"reference group '{m['reference']}'" + (f"; adjusted for {', '.join(m['covariates'])}"
+                                                              if m["covariates"] else "")
+                    if grouped else f"on {', '.join(m['covariates'])} alone, without a grouping")
+            text += (f" Cox proportional hazards ({m['ties']} ties; {what}), {lvl}% Wald intervals, "
+                     "likelihood-ratio, Wald and score tests and Harrell's concordance; proportional hazards checked "
+                     "per term and globally by the score test of x*g(t) with g = 1 - KM (R's cox.zph).")
+        if m.get("expression"):
+            text += (" The expression was also analysed as a continuous covariate (per unit and per SD) so that the "
+                     "dichotomised result can be read beside it.")
+        if m.get("rows_left_out"):
+            text += (" Rows with a missing value in a column used were left out (as R's na.omit): "
+                     + ", ".join(f"{c} {k}" for c, k in m["rows_left_out"].items()) + ".")
+        return text + f" Restricted mean survival time up to {format_number(m['rmst_tau'])}."
