@@ -4,24 +4,38 @@ imported inside the functions so that ``assaystats --help`` stays fast."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
-from .errors import AssayDataError, OutputExistsError
+from .errors import AssayDataError
 
 PROG = "assaystats"
 
 
 # -- helpers ------------------------------------------------------------------------------------------
 
-def _open_table(spec: str, sheet=None):
-    """(resolved path, table) for a file name or example:NAME; the table remembers the name the user gave."""
+def _open_table(spec: str, sheet=None, *, labels=(), args=None):
+    """(resolved path, table) for a file name or example:NAME; the table remembers the name the user gave.
+
+    ``labels`` are the columns read as text (ids, groups); the notes of reading (spaces removed, decimal commas)
+    are kept on ``args._notes`` for the report and the provenance."""
     from .io import read_table
 
     path = _resolve_input(spec)
-    table = read_table(path, sheet=sheet if sheet is not None else 0)
+    table = read_table(path, sheet=sheet if sheet is not None else 0, labels=labels)
     table.attrs["source"] = spec
+    if args is not None:
+        args._notes = list(getattr(args, "_notes", [])) + [f"{spec}: {n}" for n in table.attrs.get("notes", [])]
     return path, table
+
+
+def _labels(args, *extra) -> list[str]:
+    """The label columns of this command (the registry's label options, as the user named them)."""
+    from .cli import REGISTRY
+
+    names = [getattr(args, d, None) for d in REGISTRY[args.command].labels] + list(extra)
+    return [n for n in names if isinstance(n, str) and n]
 
 
 def _comma_list(text) -> list[str]:
@@ -95,12 +109,15 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     from .io import write_json
     from .report import build_report, figure_to_png_bytes
 
+    from . import _progress
+
     (tmp / "tables").mkdir()
     (tmp / "figures").mkdir()
     numbered = args.command == "run"  # a study: every file carries its analysis number
     pngs = {}
     used: set[str] = set()
-    for i, res in enumerate(results, start=1):
+    matplotlib.rcParams["text.parse_math"] = False  # labels are user text ('$' in a group name is not TeX)
+    for i, res in _progress.iterate(list(enumerate(results, start=1)), "tables and figures"):
         prefix = f"{i:02d}_" if numbered else ""
         for name, df in res.tables().items():
             if df is not None:
@@ -132,7 +149,9 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     from ._result import versions
 
     write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
-                "input_sha256": digest, "inputs": records, "parameters": parameters, "versions": versions(),
+                "input_sha256": digest, "inputs": records, "parameters": parameters,
+                "notes": [n for r in results for n in r.meta.get("notes", [])],
+                "rows_left_out": [r.meta.get("rows_left_out", {}) for r in results], "versions": versions(),
                 "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "meta": [_json_safe({k: v for k, v in r.meta.items() if not str(k).startswith("_")}) for r in results]}, tmp / "provenance.json")
 
@@ -143,12 +162,25 @@ def _write_run(args, results, input_path, inputs=None, extra=None) -> str:
     from .io import output_dir
 
     parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
-                  for k, v in vars(args).items() if k not in ("handler", "debug", "force", "out", "quiet")}
+                  for k, v in vars(args).items()
+                  if k not in ("handler", "debug", "force", "out", "quiet") and not k.startswith("_")}
+    results = _with_read_notes(results, getattr(args, "_notes", []))
     with output_dir(args.out, force=args.force, inputs=_input_paths(args)) as tmp:
         _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters, inputs=inputs)
         if extra is not None:
             extra(tmp)
     return args.out
+
+
+def _with_read_notes(results, notes):
+    """The notes of reading the inputs (spaces removed, decimal commas) go first in the first result's notes."""
+    import dataclasses
+
+    if not notes or not results:
+        return list(results)
+    first = results[0]
+    meta = {**first.meta, "notes": list(notes) + [n for n in first.meta.get("notes", []) if n not in notes]}
+    return [dataclasses.replace(first, meta=meta), *results[1:]]
 
 
 def _input_paths(args) -> list[str]:
@@ -177,10 +209,57 @@ def _check_out_free(args):
 
 # -- sub-commands -------------------------------------------------------------------------------------
 
-def _run_doseresponse(args) -> int:
+@dataclasses.dataclass
+class Run:
+    """What a sub-command computed: the Results, the input records and any extra file writer; the command line
+    writes it to --out, the study runner collects the Results."""
+
+    results: list
+    input_path: str
+    inputs: list | None = None
+    extra: object = None
+    message: str = ""
+
+
+def execute(args) -> int:
+    """The command line: check --out, compute (with progress on stderr unless --quiet), write, say what was
+    written."""
+    from . import _progress
+
+    if args.command == "datasets":
+        return _run_datasets(args)
+    _check_out_free(args)
+    with _progress.reporting(not args.quiet):
+        run = globals()[args.handler](args)
+        _progress.step("writing tables, figures and the report")
+        _write_run(args, run.results, run.input_path, inputs=run.inputs, extra=run.extra)
+    print(f"{PROG}: wrote {args.out}/report.html ({run.message})" if run.message else
+          f"{PROG}: wrote {args.out}/report.html")
+    for note in getattr(args, "_deprecations", []):
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    return 0
+
+
+def _warned(category, fn):
+    """Run ``fn()``, printing its warnings of ``category`` on stderr (one line each)."""
     import warnings
 
-    _check_out_free(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", category)
+        out = fn()
+    for w in caught:
+        if issubclass(w.category, category):
+            print(f"{PROG}: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+        else:  # pragma: no cover - other warnings keep their usual route
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
+
+
+def _p_adjust(name: str) -> str:
+    return "fdr_bh" if name == "bh" else name
+
+
+def _run_doseresponse(args) -> Run:
     ed = _parse_levels(args.ed)
     fixed = _parse_fix(args.fix)
     share = _comma_list(args.share)
@@ -189,21 +268,21 @@ def _run_doseresponse(args) -> int:
         compare = []
         for part in _comma_list(args.pairs):
             if part.count(":") != 1:
-                raise AssayDataError(f"--pairs expects GROUP:REFERENCE items, e.g. Huh7-R:Huh7-P; got {part!r}")
+                raise AssayDataError(f"--pairs expects GROUP:CONTROL items, e.g. Huh7-R:Huh7-P; got {part!r}")
             a, b = part.split(":")
             compare.append((a.strip(), b.strip()))
 
     from .doseresponse import fit
     from .errors import FitWarning
 
-    input_path, data = _open_table(args.input, args.sheet)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FitWarning)
+    input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
+
+    def go():
         res = fit(data, dose=args.dose, response=args.response, group=args.group, replicate=args.replicate,
-                  model=args.model, fixed=fixed, reference=args.reference, ed=ed, cov=args.cov,
+                  model=args.model, fixed=fixed, reference=args.control, ed=ed, cov=args.cov,
                   interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
                   normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
-                  compare=compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
+                  compare=compare, p_adjust=_p_adjust(args.p_adjust), share=share, dose_unit=args.dose_unit,
                   points=args.points, source=args.input)
         results = [res]
         if args.model_selection:
@@ -211,42 +290,38 @@ def _run_doseresponse(args) -> int:
 
             results.append(compare_models(data, dose=args.dose, response=args.response, group=args.group,
                                           fixed=fixed))
-    for w in caught:
-        if issubclass(w.category, FitWarning):
-            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    _write_run(args, results, input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.fits)} curves)")
-    return 0
+        return results
+
+    results = _warned(FitWarning, go)
+    return Run(results, input_path, message=f"{len(results[0].fits)} curves")
 
 
-def _run_compare(args) -> int:
-    import warnings
-
-    _check_out_free(args)
+def _run_compare(args) -> Run:
     from .assays import compare
     from .errors import AssayWarning
 
-    input_path, data = _open_table(args.input, args.sheet)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AssayWarning)
-        res = compare(data, value=args.value, group=args.group, control=args.control, by=args.by,
-                      replicate=args.replicate, pair=args.pair, test=args.test, posthoc=args.posthoc,
-                      alternative=args.alternative, ci_level=args.ci_level, level=args.level,
-                      anova_type=args.anova_type, error=args.error, source=args.input)
-    for w in caught:
-        if issubclass(w.category, AssayWarning):
-            print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} comparisons)")
-    return 0
+    input_path, data = _open_table(args.input, args.sheet, labels=_labels(args, args.by), args=args)
+    kw = {"order": _comma_list(args.order)} if _comma_list(args.order) else {}
+    res = _warned(AssayWarning, lambda: compare(
+        data, value=args.value, group=args.group, control=args.control, by=args.by, replicate=args.replicate,
+        pair=args.subject, test=args.test, posthoc=args.posthoc, alternative=args.alternative,
+        ci_level=args.ci_level, level=args.level, anova_type=args.anova_type, error=args.error, source=args.input,
+        **kw))
+    return Run([res], input_path, message=f"{len(res.table)} comparisons")
 
 
 def _read_efficiency(path):
     from .assays import standard_curve
     from .io import read_table
 
-    t = read_table(path)
+    t = read_table(path, labels=[c for c in ("gene", "Gene", "GENE")])
     cols = {c.lower(): c for c in t.columns}
+    try:
+        from .assays import read_efficiency
+    except ImportError:
+        read_efficiency = None
+    if read_efficiency is not None:
+        return read_efficiency(t, file=str(path))
     if "gene" not in cols:
         raise AssayDataError("the efficiency table needs a 'gene' column", file=path)
     if "efficiency" in cols:
@@ -257,85 +332,99 @@ def _read_efficiency(path):
     raise AssayDataError("the efficiency table needs columns gene,efficiency or gene,amount,ct", file=path)
 
 
-def _run_qpcr(args) -> int:
-    _check_out_free(args)
+def _required(args, dest: str, option: str) -> None:
+    """Options that have a deprecated alias cannot be argparse-required (argparse checks one spelling)."""
+    if getattr(args, dest, None) in (None, ""):
+        raise AssayDataError(f"the following arguments are required: {option} (see 'assaystats {args.command} "
+                             "--help')")
+
+
+def _run_qpcr(args) -> Run:
     from .assays import qpcr
 
-    input_path, data = _open_table(args.input)
+    _required(args, "control", "--control")
+
+    input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
     eff = _read_efficiency(args.efficiency) if args.efficiency else None
     refs = _comma_list(args.reference_gene)
     res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
-               calibrator=args.calibrator, efficiency=eff, undetermined=args.undetermined,
-               spread_limit=args.spread_limit, ci_level=args.ci_level, source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.meta['targets'])} target genes)")
-    return 0
+               calibrator=args.control, efficiency=eff, undetermined=args.undetermined,
+               spread_limit=args.spread_limit, ci_level=args.ci_level, test=args.test, source=args.input)
+    return Run([res], input_path, message=f"{len(res.meta['targets'])} target genes")
 
 
-def _run_nanostring(args) -> int:
+def _rcc_files(specs) -> list:
     from pathlib import Path
 
-    _check_out_free(args)
+    files = []
+    for spec in specs:
+        if str(spec).startswith("example:"):
+            spec = str(Path(_resolve_input(spec)).parent)
+        p = Path(spec)
+        if p.is_dir():
+            found = sorted({*p.glob("*.RCC"), *p.glob("*.rcc")})
+            if not found:
+                raise AssayDataError("folder holds no .RCC files", file=str(spec))
+            files += found
+        elif not p.exists():
+            raise AssayDataError("file not found", file=str(spec))
+        else:
+            files.append(p)
+    seen: dict = {}
+    for f in files:
+        key = Path(f).resolve()
+        if key in seen:
+            raise AssayDataError("this RCC file is given twice", file=str(f))
+        seen[key] = f
+    return files
+
+
+def _run_nanostring(args) -> Run:
     from .assays import nanostring
     from .io import read_rcc
 
-    files = []
-    for spec in args.input:
-        p = Path(spec)
-        if p.is_dir():
-            found = sorted(p.glob("*.RCC")) + sorted(p.glob("*.rcc"))
-            if not found:
-                raise AssayDataError("folder holds no .RCC files", file=spec)
-            files += found
-        else:
-            files.append(p)
+    files = _rcc_files(args.input)
     rccs = [read_rcc(f) for f in files]
     design = None
     if args.design:
-        _p, design = _open_table(args.design)
+        _p, design = _open_table(args.design, labels=[c for c in (args.group, args.by) if c], args=args)
     ref = {}
     if args.reference_positive:
         ref["positive"] = args.reference_positive
     if args.reference_housekeeping:
         ref["housekeeping"] = args.reference_housekeeping
     res = nanostring(rccs, design=design, group=args.group, control=args.control, by=args.by,
-                     background=args.background, reference=ref or None)
+                     background=args.background, reference=ref or None, ci_level=args.ci_level)
     args.input = f"{len(files)} RCC files"
-    _write_run(args, [res], str(files[0]))
-    print(f"{PROG}: wrote {args.out}/report.html ({len(files)} RCC files)")
-    return 0
+    return Run([res], str(files[0]), message=f"{len(files)} RCC files")
 
 
-def _run_paired_genes(args) -> int:
-    _check_out_free(args)
+def _run_paired_genes(args) -> Run:
     from .assays import paired_genes
 
-    input_path, data = _open_table(args.input)
-    res = paired_genes(data, gene=args.gene, value=args.value, pair=args.pair, group=args.group,
+    _required(args, "subject", "--subject")
+
+    input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
+    res = paired_genes(data, gene=args.gene, value=args.value, pair=args.subject, group=args.group,
                        control=args.control, ci_level=args.ci_level, source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
-    return 0
+    return Run([res], input_path, message=f"{len(res.table)} genes")
 
 
-def _run_survival(args) -> int:
-    _check_out_free(args)
+def _run_survival(args) -> Run:
     from .survival import analyze
 
-    input_path, data = _open_table(args.input)
+    input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
     try:
         times = [float(x) for x in args.times.split(",") if x.strip()]
     except ValueError:
         raise AssayDataError(f"--times expects numbers separated by commas; got {args.times!r}") from None
     res = analyze(data, time=args.time, event=args.event, event_value=args.event_value, group=args.group,
                   expression=args.expression, cutoff=args.cutoff,
-                  covariates=_comma_list(args.covariates), reference=args.reference,
-                  order=_comma_list(args.order) or None, conf_type=args.conf_type,
-                  ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop, time_unit=args.time_unit,
-                  source=args.input)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} groups)")
-    return 0
+                  covariates=_comma_list(args.covariates), reference=args.control,
+                  order=_comma_list(args.order) or None, conf_type=args.conf_type, ci_level=args.ci_level,
+                  ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop,
+                  time_unit=args.time_unit or "", source=args.input)
+    return Run([res], input_path, message=f"{len(res.table)} groups")
 
 
 def _read_gene_set(path) -> list[str]:
@@ -344,6 +433,8 @@ def _read_gene_set(path) -> list[str]:
     p = Path(path)
     if not p.exists():
         raise AssayDataError("file not found", file=str(path))
+    if p.is_dir():
+        raise AssayDataError("is a folder, expected a gene list or a GMT file", file=str(path))
     genes = []
     for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
         parts = [x.strip() for x in line.replace(",", "\t").split("\t") if x.strip()]
@@ -355,58 +446,57 @@ def _read_gene_set(path) -> list[str]:
     return list(dict.fromkeys(genes))
 
 
-def _run_correlate(args) -> int:
-    _check_out_free(args)
+def _genes_table(args, spec):
+    """A genes x samples table: the first column (gene ids) is text."""
+    from .io import read_table
+
+    path = _resolve_input(spec)
+    first = read_table(path, labels=()).columns[0]
+    return _open_table(spec, labels=[first], args=args)
+
+
+def _run_correlate(args) -> Run:
     from .correlates import coexpression
 
-    input_path, expr = _open_table(args.input)
+    input_path, expr = _genes_table(args, args.input)
     genes = _comma_list(args.genes) if args.genes else (
         _read_gene_set(args.gene_set) if args.gene_set else None)
     clinical = None
     if args.clinical:
-        _p, clinical = _open_table(args.clinical)
+        _p, clinical = _open_table(args.clinical, labels=[args.id or "sample"], args=args)
     res = coexpression(expr, gene=args.gene, genes=genes, method=args.method, clinical=clinical,
                        covariates=_comma_list(args.covariates), id_col=args.id,
                        log2p1=args.log2, exact=args.exact)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html ({len(res.table)} genes)")
-    return 0
+    return Run([res], input_path, message=f"{len(res.table)} genes")
 
 
-def _run_expression(args) -> int:
-    _check_out_free(args)
+def _run_expression(args) -> Run:
     from .correlates import expression_by, tumour_vs_normal
 
-    input_path, expr = _open_table(args.input)
+    input_path, expr = _genes_table(args, args.input)
     if args.by == "tissue":
         res = tumour_vs_normal(expr, gene=args.gene, log2p1=args.log2)
     else:
         if not args.clinical:
             raise AssayDataError("--clinical is needed with --by " + args.by)
-        _p, clinical = _open_table(args.clinical)
+        _p, clinical = _open_table(args.clinical, labels=[args.id or "sample", args.by], args=args)
         res = expression_by(expr, clinical, gene=args.gene, by=args.by,
                             order=_comma_list(args.order) or None, id_col=args.id,
                             test=args.test, contrast=args.contrast, log2p1=args.log2)
-    _write_run(args, [res], input_path)
-    print(f"{PROG}: wrote {args.out}/report.html")
-    return 0
+    return Run([res], input_path)
 
 
-def _run_study(args) -> int:
-    _check_out_free(args)
+def _run_study(args) -> Run:
     from ._study import run_study
 
     title, runs = run_study(args.input)
     if args.title is None:
         args.title = title
-    _write_run(args, [r for _p, r in runs], args.input,
-               inputs=[(p_, r, p_.split("/")[-1]) for p_, r in runs])
-    print(f"{PROG}: wrote {args.out}/report.html ({len(runs)} analyses)")
-    return 0
+    return Run([r for _p, r in runs], args.input, inputs=[(p_, r, p_.split("/")[-1]) for p_, r in runs],
+               message=f"{len(runs)} analyses")
 
 
-def _run_scrna(args) -> int:
-    _check_out_free(args)
+def _run_scrna(args) -> Run:
     samples = {}
     if args.example:
         from .datasets import path as dpath
@@ -438,11 +528,10 @@ def _run_scrna(args) -> int:
         args.title = f"assaystats scrna: {' vs '.join(res.meta['samples'])} (reference {args.reference})"
     col = "library" if "library" in res.cells else "sample"
     per = res.cells[col].value_counts()
-    _write_run(args, [res], str(list(samples.values())[0]),
+    return Run([res], str(list(samples.values())[0]),
                inputs=[(p_, res, f"{k}: {p_}", int(per.get(k, 0))) for k, p_ in samples.items()],
-               extra=lambda tmp: res.adata.write_h5ad(tmp / "adata.h5ad"))
-    print(f"{PROG}: wrote {args.out}/report.html ({res.meta['n_cells_passed']} cells)")
-    return 0
+               extra=lambda tmp: res.adata.write_h5ad(tmp / "adata.h5ad"),
+               message=f"{res.meta['n_cells_passed']} cells")
 
 
 def _run_datasets(args) -> int:

@@ -34,13 +34,23 @@ def sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0):
+def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=()):
     """Read a tidy table (one row per observation, named columns) from CSV/TSV/Excel.
 
-    Raises AssayDataError (naming the file) when the file is missing, empty, not UTF-8 text,
-    has no data rows or has duplicated column names.
+    - R's and Excel's missing-value markers (empty, ``NA``, ``NaN``, ``nan``, ``#N/A``) are missing in every column.
+    - Columns named in ``labels`` (ids and groups: sample, replicate, group, gene ...) are text, never numbers, so
+      that ``01`` and ``1``, or ``1.1`` and ``1.10``, stay different ids; leading and trailing spaces are removed
+      from them (counted in ``df.attrs["notes"]``).
+    - Other columns that parse completely as numbers become numbers. In a table whose fields are separated by ';'
+      or tabs, a column written with decimal commas (``1,5``) is read as numbers, with a note.
+
+    Raises AssayDataError (naming the file, and the line or sheet where it helps) when the file is missing, empty,
+    not UTF-8 text, not a table (a row with extra fields, an unterminated quote), not the workbook its name says,
+    lacks the sheet, has no data rows, or has duplicated or empty column names.
     """
     import pandas as pd
+
+    from ._validate import NA_MARKERS
 
     p = Path(path)
     name = str(path)
@@ -50,20 +60,71 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0):
         raise AssayDataError("is a folder, expected a table file (CSV, TSV or Excel)", file=name)
     if p.stat().st_size == 0:
         raise AssayDataError("the file is empty; expected a table with a header row", file=name)
+    labels = [str(c) for c in labels if c is not None]
+    notes: list[str] = []
 
     if p.suffix.lower() in _EXCEL:
-        try:
-            df = pd.read_excel(p, sheet_name=sheet)
-        except ImportError as exc:  # pragma: no cover - depends on optional dependency
-            raise AssayDataError("reading Excel files needs openpyxl: pip install 'assaystats[excel]'",
-                                 file=name) from exc
-        header = [str(c) for c in df.columns]
+        df = _read_excel(p, name, sheet)
+        df = df.map(lambda v: _excel_cell(v)) if hasattr(df, "map") else df.applymap(_excel_cell)
+        df = df.replace({m: None for m in NA_MARKERS})
+    else:
+        text = _decode(p, name)
+        first = text.splitlines()[0]
+        delim = _delimiter(p, text)
+        header = next(csv.reader([first], delimiter=delim))
+        header = [h.strip() for h in header]
         _check_header(header, name)
-        return _finish(df, name)
+        import io as _io
 
+        try:
+            df = pd.read_csv(_io.StringIO(text), sep=delim, skipinitialspace=True, dtype=str,
+                             keep_default_na=False, na_values=list(NA_MARKERS), engine="c")
+        except (pd.errors.ParserError, csv.Error) as exc:
+            raise AssayDataError(f"cannot be read as a table: {_parser_message(exc)}; every row needs as many "
+                                 "fields as the header, and quotes must be closed", file=name) from None
+        if df.shape[1] != len(header):  # pragma: no cover - pandas checks this
+            raise AssayDataError("rows have more fields than the header", file=name)
+        df.columns = header
+        df = df.where(df.notna(), None)
+    df = df.dropna(how="all")
+    for c in df.columns:
+        col = df[c]
+        if str(c) in labels:
+            txt = col.map(lambda v: None if v is None else str(v))
+            stripped = txt.map(lambda v: None if v is None else v.strip())
+            changed = int((txt.notna() & (txt != stripped)).sum())
+            if changed:
+                notes.append(f"column {c!r}: leading or trailing spaces removed from {changed} "
+                             f"value{'s' if changed > 1 else ''}")
+            stripped = stripped.map(lambda v: None if v == "" else v)
+            df[c] = stripped.astype(object)
+            continue
+        # numbers stay numbers: convert columns that parse completely; leave the rest as text so that
+        # validators can point at the offending cells.
+        conv = pd.to_numeric(col, errors="coerce")
+        if conv.notna().sum() == col.notna().sum():
+            df[c] = conv.astype(float) if conv.notna().sum() == 0 else conv
+            continue
+        if p.suffix.lower() not in _EXCEL and delim != "," and col.notna().any():
+            txt = col.dropna().astype(str).str.strip()
+            if txt.str.fullmatch(r"[-+]?\d+(,\d+)?([eE][-+]?\d+)?").all() and txt.str.contains(",").any():
+                df[c] = pd.to_numeric(col.astype(str).str.strip().str.replace(",", ".", regex=False)
+                                      .where(col.notna(), None), errors="coerce")
+                notes.append(f"column {c!r}: decimal commas read as decimal points")
+    df = _finish(df, name)
+    df.attrs["notes"] = notes
+    return df
+
+
+def _decode(p: Path, name: str) -> str:
     raw = p.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise AssayDataError("is UTF-16 text; save it as 'CSV UTF-8' from Excel", file=name)
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise AssayDataError("is an Excel workbook saved under a text name; rename it to .xlsx (or .xls), or "
+                             "save it as CSV", file=name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -73,23 +134,81 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0):
             "from Excel, or convert it with iconv", file=name) from None
     if not text.strip():
         raise AssayDataError("the file holds only blank space; expected a table with a header row", file=name)
-    first = text.splitlines()[0]
-    delim = _delimiter(p, text)
-    header = next(csv.reader([first], delimiter=delim))
-    header = [h.strip() for h in header]
-    _check_header(header, name)
-    import io as _io
+    if "\x00" in text:
+        raise AssayDataError("holds NUL bytes; it is not a text table", file=name)
+    return text
 
-    df = pd.read_csv(_io.StringIO(text), sep=delim, skipinitialspace=True, dtype=str,
-                     keep_default_na=False, na_values=[""])
+
+def _parser_message(exc) -> str:
+    msg = " ".join(str(exc).split())
+    msg = msg.replace("Error tokenizing data. C error: ", "")
+    return msg[:200]
+
+
+def _read_excel(p: Path, name: str, sheet):
+    import zipfile
+
+    import pandas as pd
+
+    from ._validate import NA_MARKERS
+
+    head = p.read_bytes()[:8]
+    if p.suffix.lower() in (".xlsx", ".xlsm") and not head.startswith(b"PK"):
+        raise AssayDataError(f"is not an Excel workbook (no {p.suffix} content; a CSV saved under that name?); "
+                             "save it again as Excel, or rename it to .csv", file=name)
+    if p.suffix.lower() == ".xls" and not head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise AssayDataError("is not an Excel 97-2003 workbook (a CSV saved under that name?); save it again as "
+                             ".xlsx, or rename it to .csv", file=name)
+    try:
+        book = pd.ExcelFile(p)
+    except ImportError as exc:
+        raise AssayDataError(f"reading this Excel file needs an extra package ({exc}); pip install "
+                             "'assaystats[excel]', or save the sheet as CSV", file=name) from None
+    except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
+        raise AssayDataError(f"cannot be read as an Excel workbook ({' '.join(str(exc).split())[:120]})",
+                             file=name) from None
+    names = [str(s) for s in book.sheet_names]
+    if isinstance(sheet, str) and sheet not in names:
+        near = [s for s in names if s.casefold() == sheet.casefold()]
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise AssayDataError(f"has no sheet {sheet!r}{hint}; its sheets are {', '.join(map(repr, names))}",
+                             file=name)
+    if isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise AssayDataError(f"has no sheet number {sheet + 1}; it has {len(names)}", file=name)
+    raw = book.parse(sheet_name=sheet, header=None, dtype=object, keep_default_na=False,
+                     na_values=list(NA_MARKERS))
+    book.close()
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.shape[0] == 0:
+        raise AssayDataError(f"sheet {sheet!r} is empty; expected a table with a header row", file=name)
+    header = ["" if _isna(h) else _excel_cell(h) for h in raw.iloc[0].tolist()]
+    header = [str(h).strip() for h in header]
+    _check_header(header, name)
+    df = raw.iloc[1:].reset_index(drop=True)
     df.columns = header
-    # numbers stay numbers: convert columns that parse completely; leave the rest as text so that
-    # validators can point at the offending cells.
-    for c in df.columns:
-        conv = pd.to_numeric(df[c], errors="coerce")
-        if conv.notna().sum() == df[c].notna().sum():
-            df[c] = conv
-    return _finish(df, name)
+    return df
+
+
+def _isna(v) -> bool:
+    try:
+        return v is None or (isinstance(v, float) and v != v)
+    except TypeError:  # pragma: no cover
+        return False
+
+
+def _excel_cell(v):
+    """An Excel cell as the user sees it: whole numbers without '.0' (an id typed as 1 is '1'), text as is."""
+    import datetime
+
+    if _isna(v):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    if isinstance(v, (datetime.datetime, datetime.date)):
+        return v.isoformat()
+    return v
 
 
 def _delimiter(p: Path, text: str) -> str:

@@ -14,7 +14,7 @@ from tests._cli import assert_one_line_error
     (["survival", "example:lihc_cohort", "--time", "os_months", "--event", "os_event", "--expression", "ZFAS1",
       "--cutoff", "highest"], None, ["unknown cutoff 'highest'"]),
     (["doseresponse", "example:sorafenib_ic50", "--dose", "dose_uM", "--response", "viability", "--group", "line",
-      "--pairs", "Huh7-R/Huh7-P"], None, ["--pairs expects GROUP:REFERENCE"]),
+      "--pairs", "Huh7-R/Huh7-P"], None, ["--pairs expects GROUP:CONTROL"]),
     (["doseresponse", "example:sorafenib_ic50", "--dose", "dose_uM", "--response", "viability", "--group", "line",
       "--fix", "top=high"], None, ["--fix value for 'top'"]),
     (["scrna", "--sample", "P", "--reference", "P"], None, ["--sample expects LABEL=PATH"]),
