@@ -6,6 +6,7 @@ Subpackages (imported on first use, so that ``import assaystats`` stays fast):
 - ``assaystats.assays``: group comparisons, qPCR, NanoString, paired many-gene tests
 - ``assaystats.survival``: Kaplan-Meier, log-rank, Cox, cut-points
 - ``assaystats.correlates``: cohort expression (tumour vs normal, stage, grade, co-expression)
+- ``assaystats.scrna``: single-cell comparison of two samples (needs the ``scrna`` extra)
 - ``assaystats.datasets``: bundled example data with provenance
 - ``assaystats.report``: the self-contained HTML report
 - ``assaystats.errors``: AssayDataError, FitWarning
@@ -17,7 +18,8 @@ import importlib
 
 from ._version import __version__
 
-__all__ = ["__version__", "doseresponse", "assays", "survival", "correlates", "datasets", "report", "errors", "io"]
+__all__ = ["__version__", "doseresponse", "assays", "survival", "correlates", "scrna", "datasets", "report", "errors",
+           "io"]
 
 
 def __getattr__(name: str):

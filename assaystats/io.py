@@ -167,17 +167,17 @@ def _read_excel(p: Path, name: str, sheet):
     except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
         raise AssayDataError(f"cannot be read as an Excel workbook ({' '.join(str(exc).split())[:120]})",
                              file=name) from None
-    names = [str(s) for s in book.sheet_names]
-    if isinstance(sheet, str) and sheet not in names:
-        near = [s for s in names if s.casefold() == sheet.casefold()]
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise AssayDataError(f"has no sheet {sheet!r}{hint}; its sheets are {', '.join(map(repr, names))}",
-                             file=name)
-    if isinstance(sheet, int) and not 0 <= sheet < len(names):
-        raise AssayDataError(f"has no sheet number {sheet + 1}; it has {len(names)}", file=name)
-    raw = book.parse(sheet_name=sheet, header=None, dtype=object, keep_default_na=False,
-                     na_values=list(NA_MARKERS))
-    book.close()
+    with book:
+        names = [str(s) for s in book.sheet_names]
+        if isinstance(sheet, str) and sheet not in names:
+            near = [s for s in names if s.casefold() == sheet.casefold()]
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise AssayDataError(f"has no sheet {sheet!r}{hint}; its sheets are {', '.join(map(repr, names))}",
+                                 file=name)
+        if isinstance(sheet, int) and not 0 <= sheet < len(names):
+            raise AssayDataError(f"has no sheet number {sheet + 1}; it has {len(names)}", file=name)
+        raw = book.parse(sheet_name=sheet, header=None, dtype=object, keep_default_na=False,
+                         na_values=list(NA_MARKERS))
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
     if raw.shape[0] == 0:
         raise AssayDataError(f"sheet {sheet!r} is empty; expected a table with a header row", file=name)

@@ -41,6 +41,16 @@ def render_table_html(df, digits: int = 4, max_rows: int = 200) -> Markup:
     return Markup(f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
+def _data_notes(res) -> list[str]:
+    """What happened to the data on the way in: rows left out (per column), values cleaned, deprecations."""
+    meta = getattr(res, "meta", {}) or {}
+    notes = [str(n) for n in meta.get("notes", []) or []]
+    left = meta.get("rows_left_out") or {}
+    if left and not any("left out" in n for n in notes):
+        notes.append("rows left out for missing values: " + ", ".join(f"{k}: {v}" for k, v in left.items()))
+    return notes
+
+
 def _table_entry(name, df) -> dict:
     """A report table; a long text column with one value in every row (a method statement) is shown once above the
     table instead of in each row (the CSV file keeps the column)."""
@@ -101,6 +111,7 @@ def build_report(results: Sequence, path, *, title: str = "assaystats report",
             "figures": figs,
             "tables": [_table_entry(n, df) for n, df in res.tables().items() if df is not None],
             "methods": res.methods(),
+            "notes": _data_notes(res),
         })
     extra = set()
     for res in results:
