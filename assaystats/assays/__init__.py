@@ -14,9 +14,9 @@ from ._dunnett import dunnett_cdf, dunnett_pvalue, dunnett_quantile
 from ._nanostring import nanostring, normalize_rcc
 from ._nanostring_result import NanoStringResult
 from ._paired_genes import PairedGenesResult, paired_genes
-from ._qpcr import genorm_m, qpcr, standard_curve
+from ._qpcr import genorm_m, qpcr, read_efficiency, standard_curve
 from ._qpcr_result import QpcrResult
 from ._result import ComparisonResult, stars
 
-__all__ = ["compare", "ComparisonResult", "paired_genes", "PairedGenesResult", "qpcr", "QpcrResult", "nanostring", "normalize_rcc", "NanoStringResult", "standard_curve", "genorm_m", "stars",
+__all__ = ["compare", "ComparisonResult", "paired_genes", "PairedGenesResult", "qpcr", "QpcrResult", "read_efficiency", "nanostring", "normalize_rcc", "NanoStringResult", "standard_curve", "genorm_m", "stars",
            "dunnett_cdf", "dunnett_pvalue", "dunnett_quantile"]

@@ -9,8 +9,9 @@ from typing import ClassVar
 import numpy as np
 
 from .._result import Result, format_number, format_p
-from .._validate import check_columns, check_numeric
+from .._validate import check_columns, check_level, check_numeric
 from ..errors import AssayDataError
+from ._qpcr import _label_column, _label_text
 from ._twogroup import paired_t, wilcoxon_signed_rank
 
 __all__ = ["paired_genes", "PairedGenesResult"]
@@ -81,15 +82,14 @@ def paired_genes(data, *, gene: str, value: str, pair: str, group: str, control:
     check_columns(data, [gene, value, pair, group], file=src)
     df = data.reset_index(drop=True)
     y = check_numeric(df, value, file=src)
-    levels = list(dict.fromkeys(df[group].astype(str)))
-    if str(control) not in levels:
-        raise AssayDataError(f"control {control!r} is not a level of column {group!r} (levels: "
-                             f"{', '.join(map(repr, levels))})", file=src, column=group)
+    labels = {c: _label_column(df, c, src, what) for c, what in ((gene, "gene"), (pair, "pair id"), (group, "group"))}
+    levels = list(dict.fromkeys(labels[group]))
+    control = check_level(_label_text(control), levels, option="control", column=group, file=src)
     if len(levels) != 2:
         raise AssayDataError(f"column {group!r} must have exactly two levels for paired samples; it has "
                              f"{len(levels)}", file=src, column=group)
     other = [lv for lv in levels if lv != str(control)][0]
-    t = pd.DataFrame({"gene": df[gene].astype(str), "pair": df[pair].astype(str), "g": df[group].astype(str), "y": y})
+    t = pd.DataFrame({"gene": labels[gene], "pair": labels[pair], "g": labels[group], "y": y})
     dup = t.duplicated(["gene", "pair", "g"])
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])

@@ -16,34 +16,50 @@ Conventions (all stated in the Result):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import check_columns, row_list
+from .._validate import NA_MARKERS, check_columns, check_level, row_list
 from ..errors import AssayDataError
 
-__all__ = ["qpcr", "standard_curve", "genorm_m", "NONDETECT"]
+__all__ = ["qpcr", "standard_curve", "genorm_m", "read_efficiency", "NONDETECT", "CT_MAX"]
 
 NONDETECT = {"undetermined", "no ct", "noct", "n/a", "na", "nan", "", "-", "no amp", "noamp", "nd"}
+#: the largest Ct accepted: qPCR runs have at most 40-50 cycles; a larger number is a typo or another unit
+CT_MAX = 50.0
+#: an amplification factor E (2 = 100 % efficiency) is accepted between these; a percentage between 30 and 130 %
+AMP_RANGE = (1.3, 2.3)
 
 
-def standard_curve(data, *, amount: str, ct: str, gene: str | None = None):
+def standard_curve(data, *, amount: str, ct: str, gene: str | None = None, source: str | None = None):
     """Ct = intercept + slope log10(amount) per gene: slope, intercept, R^2, amplification factor
-    E = 10^(-1/slope) and efficiency % = (E - 1) x 100."""
+    E = 10^(-1/slope) and efficiency % = (E - 1) x 100.
+
+    ``amount`` must be positive numbers; ``ct`` Cts (0-50) or non-detects, which are left out of the fit (as the
+    dilutions below the limit of detection are); each gene needs at least 3 points with a Ct."""
     import pandas as pd
     from scipy import stats
 
-    check_columns(data, [amount, ct, gene])
+    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
+    check_columns(data, [amount, ct, gene], file=src)
+    df = data.reset_index(drop=True)
+    amt = _positive_numbers(df[amount], amount, src, what="amount")
+    cts, nd = _parse_ct(df[ct], ct, src, "exclude")
+    labels = _label_column(df, gene, src, "gene") if gene else np.array(["all"] * len(df), dtype=object)
     rows = []
-    for g, sub in (data.groupby(gene, sort=False) if gene else [("all", data)]):
-        x = np.log10(pd.to_numeric(sub[amount]).to_numpy(float))
-        y = pd.to_numeric(sub[ct], errors="coerce").to_numpy(float)
-        ok = np.isfinite(x) & np.isfinite(y)
-        if ok.sum() < 3:
-            raise AssayDataError(f"standard curve of {g!r} needs at least 3 numeric points", column=ct)
+    for g in dict.fromkeys(labels):
+        idx = np.flatnonzero(labels == g)
+        x = np.log10(amt[idx])
+        y = cts[idx]
+        ok = ~nd[idx]
+        if ok.sum() < 3 or np.unique(x[ok]).size < 2:
+            raise AssayDataError(f"standard curve of {g!r} needs at least 3 Cts at 2 or more amounts; it has "
+                                 f"{int(ok.sum())} Ct(s) at {np.unique(x[ok]).size} amount(s) ({row_list(idx)})",
+                                 file=src, column=ct, rows=(idx[:3] + 1).tolist())
         fit = stats.linregress(x[ok], y[ok])
-        E = 10 ** (-1 / fit.slope)
+        E = 10 ** (-1 / fit.slope) if fit.slope < 0 else np.nan
         rows.append({"gene": str(g), "slope": fit.slope, "intercept": fit.intercept, "r_squared": fit.rvalue**2,
                      "amplification": E, "efficiency_pct": (E - 1) * 100, "n": int(ok.sum())})
     return pd.DataFrame(rows)
@@ -62,7 +78,45 @@ def genorm_m(log2q):
     return pd.DataFrame(out).sort_values("genorm_m", kind="stable").reset_index(drop=True)
 
 
+def _label_text(v) -> str:
+    """A label as the user wrote it: text stays text ('01' is not '1'); a whole number read as a float loses
+    its '.0' (a column of numbers read by pandas)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _label_column(df, col, src, what: str) -> np.ndarray:
+    """The labels of ``col`` as text; an empty cell (NaN, '', or a missing marker such as 'NA') is an error naming
+    its rows, never a label called 'nan'."""
+    import pandas as pd
+
+    raw = df[col]
+    miss = pd.isna(raw).to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+    if miss.any():
+        rows = np.flatnonzero(miss)
+        raise AssayDataError(f"column {col!r} has {rows.size} empty {what} cell{'s' if rows.size > 1 else ''} "
+                             f"({row_list(rows)}); every row needs a {what}", file=src, column=col,
+                             rows=(rows + 1).tolist())
+    return np.array([_label_text(v) for v in raw.tolist()], dtype=object)
+
+
+def _positive_numbers(raw, col, src, *, what: str) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~np.isfinite(values) | ~(values > 0))
+    if bad.size:
+        raise AssayDataError(f"column {col!r} has {bad.size} {what}{'s' if bad.size > 1 else ''} that "
+                             f"{'are' if bad.size > 1 else 'is'} not a positive number "
+                             f"({row_list(bad, raw.iloc[bad].tolist())}); expected positive numbers",
+                             file=src, column=col, rows=(bad + 1).tolist())
+    return values
+
+
 def _parse_ct(raw, col, src, undetermined):
+    """Cts as floats and a non-detect mask. Non-detect words and empty cells are non-detects; any other text, and
+    any number outside 0-50 cycles (including infinity), is an error naming the rows."""
     import pandas as pd
 
     values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
@@ -73,10 +127,12 @@ def _parse_ct(raw, col, src, undetermined):
         raise AssayDataError(f"column {col!r} has {bad.size} value(s) that are neither a Ct nor a non-detect "
                              f"({row_list(bad, raw.iloc[bad].tolist())}); expected numbers or 'Undetermined'",
                              file=src, column=col, rows=(bad + 1).tolist())
-    neg = np.flatnonzero(values <= 0)
-    if neg.size:
-        raise AssayDataError(f"column {col!r} has Ct values <= 0 ({row_list(neg)})", file=src, column=col,
-                             rows=(neg + 1).tolist())
+    out = np.flatnonzero(~nd & ~((values > 0) & (values <= CT_MAX)))
+    if out.size:
+        raise AssayDataError(f"column {col!r} has {out.size} Ct value{'s' if out.size > 1 else ''} outside 0-"
+                             f"{CT_MAX:g} cycles ({row_list(out, raw.iloc[out].tolist())}); a Ct is a cycle number "
+                             "above 0 and at most 50 (write non-detects as 'Undetermined')", file=src, column=col,
+                             rows=(out + 1).tolist())
     if undetermined == "exclude":
         return values, nd
     values = values.copy()
@@ -84,19 +140,142 @@ def _parse_ct(raw, col, src, undetermined):
     return values, nd
 
 
-def _amplification(efficiency, genes) -> dict[str, float]:
+def amplification_factor(value) -> float:
+    """One efficiency as an amplification factor E (2 = 100 %).
+
+    Accepted: an amplification factor 1.3-2.3 (``1.95``), a percentage 30-130 as a number (``95``: any number
+    above 3 is read as percent, as before) or as text with a percent sign (``'95%'``). A number that is neither
+    (0.95: a fraction? 2.6, 150) or text that is not a number raises ValueError with the reason (callers add the
+    gene, file and row)."""
+    lo, hi = AMP_RANGE
+    pct = (f"{(lo - 1) * 100:g}-{(hi - 1) * 100:g} %")
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                p = float(text[:-1].strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number") from None
+            if not np.isfinite(p) or not (lo - 1) * 100 <= p <= (hi - 1) * 100:
+                raise ValueError(f"{value!r} is outside {pct}")
+            return 1.0 + p / 100.0
+        if text.strip().lower() in {m.lower() for m in NA_MARKERS}:
+            raise ValueError("it is empty")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+    try:
+        e = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if np.isnan(e):
+        raise ValueError("it is empty")
+    if not np.isfinite(e):
+        raise ValueError(f"{e!r} is not a finite number")
+    if e > 3:  # given in percent
+        if not (lo - 1) * 100 <= e <= (hi - 1) * 100:
+            raise ValueError(f"{e:g} read as a percentage gives an amplification factor of {1 + e / 100:g}; "
+                             f"expected {lo:g}-{hi:g} (2 = 100 % efficiency) or {pct}")
+        return 1.0 + e / 100.0
+    if not lo <= e <= hi:
+        hint = f" (a fraction? write {e * 100:g}% or {1 + e:g})" if 0.3 <= e <= 1.3 else ""
+        raise ValueError(f"{e:g} is neither an amplification factor {lo:g}-{hi:g} (2 = 100 % efficiency) nor a "
+                         f"percentage {pct}{hint}")
+    return e
+
+
+def _amplification(efficiency, genes, refs) -> tuple[dict[str, float], list[str]]:
+    """gene -> amplification factor for every gene analysed (2 without ``efficiency``); notes."""
     out = {g: 2.0 for g in genes}
     if efficiency is None:
-        return out
+        return out, []
+    given: dict[str, float] = {}
     for g, e in dict(efficiency).items():
-        e = float(e)
-        if e > 3:  # given in percent
-            e = 1 + e / 100
-        if not 1.3 <= e <= 2.3:
-            raise AssayDataError(f"amplification factor of {g!r} is {e:g}; expected 1.3-2.3 (2 = 100 % efficiency) "
-                                 "or a percentage")
-        out[str(g)] = e
-    return out
+        try:
+            given[_label_text(g)] = amplification_factor(e)
+        except ValueError as exc:
+            raise AssayDataError(f"efficiency of {_label_text(g)!r}: {exc}; expected an amplification factor "
+                                 f"of {_label_text(g)!r} (1.95), a percentage (95) or '95%'") from None
+    missing = [g for g in genes if g not in given]
+    if missing:
+        kinds = []
+        for kind, names in (("reference", [g for g in missing if g in refs]),
+                            ("target", [g for g in missing if g not in refs])):
+            if names:
+                kinds.append(f"{kind} gene{'s' if len(names) > 1 else ''} {', '.join(map(repr, names[:8]))}"
+                             + (f" and {len(names) - 8} more" if len(names) > 8 else ""))
+        near = [f"{k!r} for {g!r}" for g in missing for k in given if k.strip().casefold() == g.strip().casefold()]
+        hint = f" (case or spaces differ: {', '.join(near[:3])})" if near else ""
+        raise AssayDataError(f"the efficiencies lack {' and '.join(kinds)}{hint}; give an efficiency for every gene "
+                             "analysed, or none (Livak, 2 = 100 % for all)")
+    out = {g: given[g] for g in genes}
+    extra = [g for g in given if g not in out]
+    notes = [f"Efficiencies given for gene(s) not in the data were not used: {', '.join(extra[:8])}"
+             + (f" and {len(extra) - 8} more." if len(extra) > 8 else ".")] if extra else []
+    return out, notes
+
+
+def read_efficiency(table, *, file: str | None = None) -> dict[str, float]:
+    """Validate an efficiency table and return gene -> amplification factor E (2 = 100 % efficiency).
+
+    ``table`` is a DataFrame (or a path read with ``assaystats.io.read_table``) with either columns
+    ``gene,efficiency`` (amplification factors such as 1.95, percentages such as 95 or '95%') or a standard
+    curve ``gene,amount,ct`` (a dilution series per gene; E = 10^(-1/slope)). Column names are matched without
+    regard to case. Every problem raises AssayDataError naming ``file`` (default: the table's ``attrs['source']``),
+    the column and the rows: a missing column, an empty or repeated gene, an efficiency that is not a number or
+    out of range (1.3-2.3, or 30-130 %), a non-positive amount, a Ct that is not a Ct, a curve with fewer than 3
+    points or whose efficiency is out of range."""
+    if isinstance(table, (str, os.PathLike)):
+        from ..io import read_table
+
+        file = file or str(table)
+        table = read_table(table)
+    src = file or (table.attrs.get("source") if hasattr(table, "attrs") else None)
+    cols = {str(c).strip().lower(): c for c in table.columns}
+    if "gene" not in cols:
+        raise AssayDataError("the efficiency table needs a 'gene' column (with 'efficiency', or 'amount' and 'ct'); "
+                             f"it has {', '.join(repr(str(c)) for c in table.columns)}", file=src)
+    gcol = cols["gene"]
+    df = table.reset_index(drop=True)
+    genes = _label_column(df, gcol, src, "gene")
+    if "efficiency" in cols:
+        ecol = cols["efficiency"]
+        seen: dict[str, int] = {}
+        for i, g in enumerate(genes):
+            if g in seen:
+                raise AssayDataError(f"column {str(gcol)!r}: gene {g!r} appears twice (rows {seen[g] + 1} and "
+                                     f"{i + 1}); give one efficiency per gene", file=src, column=str(gcol),
+                                     rows=[seen[g] + 1, i + 1])
+            seen[g] = i
+        out = {}
+        for i, (g, e) in enumerate(zip(genes, df[ecol].tolist())):
+            try:
+                out[g] = amplification_factor(e)
+            except ValueError as exc:
+                raise AssayDataError(f"column {str(ecol)!r}, row {i + 1}: efficiency of {g!r}: {exc}; expected an "
+                                     f"amplification factor of {g!r} (1.95), a percentage (95) or '95%'",
+                                     file=src, column=str(ecol), rows=[i + 1]) from None
+        return out
+    if "amount" in cols and "ct" in cols:
+        frame = df.assign(**{str(gcol): genes})
+        curve = standard_curve(frame, amount=cols["amount"], ct=cols["ct"], gene=gcol, source=src)
+        lo, hi = AMP_RANGE
+        out = {}
+        for r in curve.itertuples(index=False):
+            rows = np.flatnonzero(genes == r.gene)
+            if not (np.isfinite(r.amplification) and lo <= r.amplification <= hi):
+                raise AssayDataError(f"column {str(cols['ct'])!r}: the standard curve of {r.gene!r} ({row_list(rows)}) "
+                                     f"has slope {r.slope:.3g}, an amplification factor of {r.amplification:.3g}; "
+                                     f"expected {lo:g}-{hi:g} (slope about -3.3 for 100 % efficiency). Check the "
+                                     "amounts (a dilution series, not log values) and the Cts",
+                                     file=src, column=str(cols["ct"]), rows=(rows[:3] + 1).tolist())
+            out[r.gene] = float(r.amplification)
+        return out
+    raise AssayDataError("the efficiency table needs columns gene,efficiency or gene,amount,ct; it has "
+                         f"{', '.join(repr(str(c)) for c in table.columns)}", file=src)
 
 
 def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", group: str = "group",
@@ -127,22 +306,23 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
             undetermined = float(undetermined)
         except (TypeError, ValueError):
             raise AssayDataError(f"undetermined must be 'exclude' or a cycle number; got {undetermined!r}") from None
+        if not 0 < undetermined <= CT_MAX:
+            raise AssayDataError(f"undetermined must be 'exclude' or a cycle number above 0 and at most "
+                                 f"{CT_MAX:g}; got {undetermined:g}")
     df = data.reset_index(drop=True)
+    labels = {col: _label_column(df, col, src, what) for col, what in ((sample, "sample"), (group, "group"),
+                                                                        (gene, "gene"))}
     cts, nd = _parse_ct(df[ct], ct, src, undetermined)
-    wells = pd.DataFrame({"sample": df[sample].astype(str).to_numpy(), "group": df[group].astype(str).to_numpy(),
-                          "gene": df[gene].astype(str).to_numpy(), "ct": cts, "nondetect": nd})
-    refs = [str(r) for r in reference_genes]
+    wells = pd.DataFrame({"sample": labels[sample], "group": labels[group], "gene": labels[gene], "ct": cts,
+                          "nondetect": nd})
+    refs = [_label_text(r) for r in reference_genes]
     if not refs:
         raise AssayDataError("give at least one reference gene")
     genes_present = list(dict.fromkeys(wells.gene))
     for r in refs:
-        if r not in genes_present:
-            raise AssayDataError(f"reference gene {r!r} is not in column {gene!r} (genes: "
-                                 f"{', '.join(map(repr, genes_present[:10]))})", file=src, column=gene)
+        check_level(r, genes_present, option="reference gene", column=gene, file=src)
     groups = list(dict.fromkeys(wells.group))
-    if str(calibrator) not in groups:
-        raise AssayDataError(f"calibrator {calibrator!r} is not a level of column {group!r} (levels: "
-                             f"{', '.join(map(repr, groups))})", file=src, column=group)
+    calibrator = check_level(_label_text(calibrator), groups, option="calibrator", column=group, file=src)
     per_sample = wells.groupby("sample", sort=False)["group"].nunique()
     if (per_sample > 1).any():
         bad = per_sample[per_sample > 1].index[0]
@@ -152,9 +332,10 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
                              rows=(rows[:3] + 1).tolist())
     targets = [g for g in genes_present if g not in refs]
     if not targets:
-        raise AssayDataError("no target gene: every gene is a reference gene")
-    amp = _amplification(efficiency, genes_present)
-    notes = []
+        raise AssayDataError(f"no target gene: every gene in column {gene!r} is a reference gene", file=src,
+                             column=gene)
+    amp, amp_notes = _amplification(efficiency, genes_present, refs)
+    notes = list(amp_notes)
     n_nd = int(nd.sum())
     if n_nd:
         notes.append(f"{n_nd} non-detect well(s) were " + ("excluded" if undetermined == "exclude"
@@ -181,16 +362,16 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
 
     rows, sample_rows = [], []
     if technical_only:
-        rows = _bulletin(tech, targets, refs, groups, str(calibrator), amp, ci_level)
+        rows, b_notes = _bulletin(tech, targets, refs, groups, str(calibrator), amp, ci_level)
+        notes += b_notes
         notes.append("Each group has a single biological sample: fold changes come with the User Bulletin #2 "
                      "range 2^-(ddCt +- sd of the technical wells), which is not a confidence interval; no test.")
     else:
         ref_log2 = wide[refs].mean(axis=1)
         ref_ct = tech[tech.gene.isin(refs)].pivot_table(index="sample", columns="gene", values="ct_mean").mean(axis=1)
         for tg in targets:
-            if tg not in wide:
-                continue
-            nrq = (wide[tg] - ref_log2).rename("log2_nrq").reset_index()
+            target = wide[tg] if tg in wide else pd.Series(np.nan, index=wide.index)
+            nrq = (target - ref_log2).rename("log2_nrq").reset_index()
             nrq["gene"] = tg
             tct = tech[tech.gene == tg].set_index("sample")["ct_mean"]
             nrq["delta_ct"] = [tct.get(s, np.nan) - ref_ct.get(s, np.nan) for s in nrq["sample"]]
@@ -199,9 +380,18 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
                 notes.append(f"{tg}: {len(dropped)} sample(s) without a usable Ct for the target or a reference "
                              f"gene were left out ({', '.join(dropped['sample'].astype(str)[:5])}).")
             nrq = nrq.dropna(subset=["log2_nrq"])
+            _check_target(nrq, wells, tg, refs, groups, undetermined, src=src, ct=ct, group=group, gene=gene)
             sample_rows.append(nrq)
-            res = compare(nrq, value="log2_nrq", group="group", control=str(calibrator), test=test,
-                          ci_level=ci_level)
+            try:
+                res = compare(nrq, value="log2_nrq", group="group", control=str(calibrator), test=test,
+                              ci_level=ci_level)
+            except AssayDataError as exc:  # name the user's columns, never the internal 'log2_nrq'
+                detail = exc.detail.replace("column 'log2_nrq'", f"the log2 normalised quantities of {tg!r}")
+                detail = detail.replace("'log2_nrq'", f"the log2 normalised quantities of {tg!r}")
+                detail = detail.replace("column 'group'", f"column {group!r}")
+                rows_ = np.flatnonzero((wells.gene == tg).to_numpy())
+                raise AssayDataError(f"gene {tg!r} (Cts in column {ct!r}, {row_list(rows_)}): {detail}",
+                                     file=src, column=ct, rows=(rows_[:3] + 1).tolist()) from None
             cal = nrq[nrq.group == str(calibrator)]
             cal_dct = float(cal.delta_ct.mean())
             comp = res.table.set_index("group1")
@@ -239,29 +429,66 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
     return QpcrResult(table=table, meta=meta, technical=tech, samples=samples, stability=stability)
 
 
-def _bulletin(tech, targets, refs, groups, cal, amp, ci_level):
-    """ABI User Bulletin #2: group means of Ct over wells, dCt sd = sqrt(sd_t^2 + sd_ref^2)."""
-    from scipy import stats  # noqa: F401
-
-    rows = []
-    stats_g = {}
+def _check_target(nrq, wells, tg, refs, groups, undetermined, *, src, ct, group, gene):
+    """Before the statistics of one target gene: every group needs 2 biological samples with a usable Ct for
+    the target and the reference genes, and the samples must vary. Errors name the user's columns and rows."""
+    gene_arr = wells.gene.to_numpy()
+    group_arr = wells.group.to_numpy()
     for g in groups:
-        for gene in targets + refs:
-            sub = tech[(tech.group == g) & (tech.gene == gene)]
-            stats_g[(g, gene)] = sub
+        k = int((nrq.group == g).sum())
+        if k >= 2:
+            continue
+        t_rows = np.flatnonzero((gene_arr == tg) & (group_arr == g))
+        r_rows = np.flatnonzero(np.isin(gene_arr, refs) & (group_arr == g))
+        n_samples = len(dict.fromkeys(wells.loc[t_rows, "sample"])) if t_rows.size else 0
+        nd_t = int(wells.nondetect.to_numpy()[t_rows].sum())
+        why = []
+        if t_rows.size == 0:
+            why.append(f"no well of {tg!r} in column {gene!r}")
+        elif nd_t:
+            why.append(f"{nd_t} of its {t_rows.size} wells of {tg!r} are non-detects")
+        if r_rows.size == 0:
+            why.append("no reference-gene wells")
+        hint = ("; count non-detects as a cycle with undetermined= (e.g. 40), or leave the gene out"
+                if nd_t and undetermined == "exclude" else "")
+        shown = t_rows if t_rows.size else r_rows
+        raise AssayDataError(f"gene {tg!r}: group {g!r} of column {group!r} has {k} biological sample"
+                             f"{'s' if k != 1 else ''} with a usable Ct for {tg!r} and the reference gene(s) (of "
+                             f"{n_samples} sample{'s' if n_samples != 1 else ''}"
+                             + (f"; {', '.join(why)}" if why else "") + f"; {row_list(shown)}); each group needs at "
+                             f"least 2{hint}", file=src, column=ct, rows=(shown[:3] + 1).tolist())
+    v = nrq.log2_nrq.to_numpy(float)
+    if v.size and np.ptp(v) == 0:
+        t_rows = np.flatnonzero(gene_arr == tg)
+        raise AssayDataError(f"gene {tg!r}: every sample has the same quantity relative to the reference gene(s) "
+                             f"(log2 {v[0]:g}; {row_list(t_rows)}); there is no variation to test",
+                             file=src, column=ct, rows=(t_rows[:3] + 1).tolist())
+
+
+def _bulletin(tech, targets, refs, groups, cal, amp, ci_level):
+    """ABI User Bulletin #2: group means of Ct over wells, dCt sd = sqrt(sd_t^2 + sd_ref^2). Groups without a
+    usable Ct for a target (or the reference genes) are left out of that target with a note."""
+    rows, notes = [], []
     # with one sample per group, the wells of that sample carry the spread
     for tg in targets:
         dct = {}
+        missing = []
         for g in groups:
             t = tech[(tech.group == g) & (tech.gene == tg)]
             r = tech[(tech.group == g) & (tech.gene.isin(refs))]
             if t.empty or r.empty:
+                missing.append(g)
                 continue
             mean_t = float(np.average(t.ct_mean, weights=t.n_wells))
             mean_r = float(r.groupby("gene").ct_mean.mean().mean())
             sd_t = float(t.ct_sd.fillna(0).iloc[0]) if len(t) == 1 else float(t.ct_mean.std(ddof=1))
             sd_r = float(np.sqrt(np.mean(r.ct_sd.fillna(0) ** 2)))
             dct[g] = (mean_t - mean_r, float(np.hypot(sd_t, sd_r)))
+        if missing:
+            notes.append(f"{tg}: no usable Ct for the target or the reference genes in group(s) "
+                         f"{', '.join(map(repr, missing))}"
+                         + ("; the gene has no fold change (the calibrator is among them)." if cal in missing
+                            else "; those groups have no fold change for it."))
         for g, (d, sd) in dct.items():
             if cal not in dct:
                 continue
@@ -272,4 +499,4 @@ def _bulletin(tech, targets, refs, groups, cal, amp, ci_level):
                          "ci_low": lo, "ci_high": hi, "p_value": np.nan, "knockdown_pct": (1 - fc) * 100,
                          "p_adjusted": np.nan, "log2_fold_change": -ddct, "n": 1, "interval": "range (+- 1 sd)",
                          "ci_level": np.nan, "method": "comparative Ct (User Bulletin #2), technical replicates only"})
-    return rows
+    return rows, notes
