@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from .._validate import NA_MARKERS, check_columns, check_level, row_list
 from ..errors import AssayDataError
 
 __all__ = ["nanostring", "normalize_rcc"]
@@ -49,7 +50,40 @@ def _check_codeset(rccs):
             raise AssayDataError(
                 f"CodeSet differs from {first['file']!r} (GeneRLF {rlf!r} vs {rlf0!r}; "
                 f"{len(probes ^ probes0)} probes differ, e.g. {', '.join(diff)}); analyse one CodeSet at a time",
-                file=r["path"])
+                file=_path(r))
+
+
+def _path(r) -> str:
+    return str(r.get("path") or r["file"])
+
+
+def _lane_key(r):
+    """What identifies one measured lane: the cartridge and lane, and every count of the Code_Summary."""
+    la = r.get("lane_attributes", {})
+    cs = r["code_summary"]
+    return (la.get("CartridgeID", ""), la.get("ID", ""), tuple(cs.Name), tuple(int(c) for c in cs.Count))
+
+
+def _check_unique_rcc(rccs):
+    """Every RCC is one sample, keyed by its file name: the same file given twice, two files of the same name
+    (from different folders) or two files with the same lane and identical counts (a copy) are errors naming both."""
+    by_name: dict[str, dict] = {}
+    by_lane: dict[tuple, dict] = {}
+    for r in rccs:
+        name = r["file"]
+        if name in by_name:
+            a, b = _path(by_name[name]), _path(r)
+            what = "the same RCC file is given twice" if a == b else f"two RCC files have the same name {name!r}"
+            raise AssayDataError(f"{what} ({a!r} and {b!r}); samples are identified by their file name, so each "
+                                 "sample must be given once", file=b)
+        by_name[name] = r
+        key = _lane_key(r)
+        if key in by_lane:
+            a, b = _path(by_lane[key]), _path(r)
+            raise AssayDataError(f"{b!r} is a copy of {a!r} (same cartridge {key[0]!r}, lane {key[1]!r} and identical "
+                                 "counts for every probe): the same sample would be counted twice; give it once",
+                                 file=b)
+        by_lane[key] = r
 
 
 def normalize_rcc(rccs: Sequence[dict], *, background: str = "threshold",
@@ -59,16 +93,15 @@ def normalize_rcc(rccs: Sequence[dict], *, background: str = "threshold",
 
     if background not in ("threshold", "subtract", "none"):
         raise AssayDataError(f"background must be threshold, subtract or none; got {background!r}")
+    _check_unique_rcc(rccs)
     _check_codeset(rccs)
     samples = [r["file"] for r in rccs]
-    if len(set(samples)) != len(samples):
-        raise AssayDataError("two RCC files have the same name")
     cs = {r["file"]: r["code_summary"] for r in rccs}
     for r in rccs:
         classes = set(r["code_summary"].CodeClass)
         for need in ("Positive", "Negative", "Housekeeping", "Endogenous"):
             if need not in classes:
-                raise AssayDataError(f"no {need} probes in the Code_Summary", file=r["path"])
+                raise AssayDataError(f"no {need} probes in the Code_Summary", file=_path(r))
 
     pos_gm = {s: _geomean(cs[s].loc[cs[s].CodeClass == "Positive", "Count"]) for s in samples}
     ref_pos = float(reference["positive"]) if reference and "positive" in reference else float(np.mean(list(pos_gm.values())))
@@ -165,68 +198,139 @@ def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control
         cv = (hk.std(ddof=1) / hk.mean()).rename("cv")
         stability = stability.merge(cv.reset_index().rename(columns={"index": "gene"}), on="gene", how="left")
     diff = None
-    notes = []
+    notes: list[str] = []
+    left_out: dict[str, int] = {}
     if design is not None:
         if group is None:
-            raise AssayDataError("a design table needs --group (the column naming the conditions)")
-        des = _match_design(design, parsed, group, by)
+            raise AssayDataError("a design table needs --group (the column naming the conditions)",
+                                 file=design.attrs.get("source") if hasattr(design, "attrs") else None)
+        des, d_notes, left_out = _match_design(design, parsed, group, by)
+        notes += d_notes
         norm = norm.merge(des, on="sample", how="left")
-        diff = _differential(norm, des, group, control, by, ci_level)
+        diff = _differential(norm, des, group, control, by, ci_level,
+                             src=design.attrs.get("source") if hasattr(design, "attrs") else None)
     meta = {"analysis": "nanostring", "background": background, "reference": dict(reference or {}),
             "ref_positive": refs["ref_positive"], "ref_housekeeping": refs["ref_housekeeping"], "group": group,
             "control": control, "by": by, "n": len(parsed), "n_samples": len(parsed),
             "genes": int((norm.code_class == "Endogenous").sum() / len(parsed)), "notes": notes,
-            "ci_level": ci_level, "codeset": parsed[0]["sample_attributes"].get("GeneRLF", "")}
+            "ci_level": ci_level, "codeset": parsed[0]["sample_attributes"].get("GeneRLF", ""),
+            "rows_left_out": left_out}
     return NanoStringResult(table=qc, meta=meta, normalized=norm, differential=diff, stability=stability)
 
 
+def _design_key(design):
+    for cand in ("file", "File", "FILE", "RCC", "rcc", "filename", "FileName", "Filename"):
+        if cand in design.columns:
+            return cand
+    return None
+
+
 def _match_design(design, parsed, group, by):
+    """One design row per RCC file, matched by a file-name column (``file``, ``RCC``, ``filename``) or by the
+    sample ID inside the RCC files (column ``sample``, else the first column). Every RCC file needs exactly one
+    row; design rows that name no RCC file given are left out with a note; empty cells in ``group``/``by`` are
+    errors naming the rows. Returns (sample -> group [, by] table, notes, rows left out)."""
+    import pandas as pd
 
-    d = design.copy()
-    for col in [group, by]:
-        if col and col not in d.columns:
-            raise AssayDataError(f"design table has no column {col!r} (columns: {', '.join(map(str, d.columns))})",
-                                 column=col)
+    from ._qpcr import _label_text
+
+    src = design.attrs.get("source") if hasattr(design, "attrs") else None
+    check_columns(design, [group, by], file=src)
+    d = design.reset_index(drop=True)
     files = {r["file"]: r for r in parsed}
-    key = None
-    for cand in ("file", "File", "RCC", "rcc", "filename"):
-        if cand in d.columns:
-            key = cand
-            break
+    key = _design_key(d)
     if key is not None:
-        d["sample"] = d[key].astype(str).map(lambda x: x.split("/")[-1])
-        missing = sorted(set(files) - set(d["sample"]))
-        if missing:
-            raise AssayDataError(f"design table has no row for RCC file(s) {', '.join(missing[:3])} (column {key!r})",
-                                 column=key)
+        raw = d[key]
+        empty = np.flatnonzero(_empty(raw))
+        if empty.size:
+            raise AssayDataError(f"column {key!r} has {empty.size} empty cell{'s' if empty.size > 1 else ''} "
+                                 f"({row_list(empty)}); every design row names an RCC file", file=src, column=key,
+                                 rows=(empty + 1).tolist())
+        names = np.array([str(v).replace("\\", "/").split("/")[-1].strip() for v in raw.tolist()], dtype=object)
+        what = "RCC file"
     else:
-        idcol = "sample" if "sample" in d.columns else d.columns[0]
-        ids = {r["sample_attributes"].get("ID", ""): r["file"] for r in parsed}
-        if len(ids) < len(parsed):
-            raise AssayDataError("sample IDs inside the RCC files are not unique; match the design by a 'file' column")
-        d["sample"] = d[idcol].astype(str).map(ids)
-        if d["sample"].isna().any():
-            raise AssayDataError(f"design rows do not match RCC sample IDs in column {idcol!r}", column=idcol)
-    cols = ["sample", group] + ([by] if by else [])
-    out = d[cols].copy()
-    out[group] = out[group].astype(str)
-    if by:
-        out[by] = out[by].astype(str)
-    return out[out["sample"].isin(files)]
+        key = "sample" if "sample" in d.columns else str(d.columns[0])
+        raw = d[key]
+        ids: dict[str, list[str]] = {}
+        for r in parsed:
+            ids.setdefault(r["sample_attributes"].get("ID", ""), []).append(r["file"])
+        shared = {i: f for i, f in ids.items() if len(f) > 1}
+        if shared:
+            i, f = next(iter(shared.items()))
+            raise AssayDataError(f"the design table has no file column (file, RCC or filename), and the sample ID "
+                                 f"{i!r} inside the RCC files is shared by {len(f)} files ({', '.join(f[:3])}); "
+                                 "add a column 'file' naming each RCC file", file=src)
+        empty = np.flatnonzero(_empty(raw))
+        if empty.size:
+            raise AssayDataError(f"column {key!r} has {empty.size} empty sample ID{'s' if empty.size > 1 else ''} "
+                                 f"({row_list(empty)})", file=src, column=key, rows=(empty + 1).tolist())
+        to_file = {i: f[0] for i, f in ids.items()}
+        ident = np.array([_label_text(v) for v in raw.tolist()], dtype=object)
+        names = np.array([to_file.get(i, "") for i in ident], dtype=object)
+        what = "sample ID"
+    shown = names if what == "RCC file" else ident
+    # each RCC file: exactly one row
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n and n in seen:
+            raise AssayDataError(f"column {key!r}: {what} {shown[i]!r} has two design rows (rows {seen[n] + 1} and "
+                                 f"{i + 1}); give one row per RCC file", file=src, column=key,
+                                 rows=[seen[n] + 1, i + 1])
+        if n:
+            seen[n] = i
+    missing = [_path(files[f]) for f in files if f not in seen]
+    if missing:
+        hint = ""
+        if what == "RCC file":
+            low = {str(n).casefold(): str(n) for n in names if n}
+            near = [(f, low[f.casefold()]) for f in files if f not in seen and f.casefold() in low]
+            if near:
+                hint = f" (row value {near[0][1]!r} differs from file {near[0][0]!r} only in case; names match exactly)"
+        else:
+            hint = " (the sample IDs are read from the <Sample_Attributes> ID line of each RCC file)"
+        raise AssayDataError(f"column {key!r} of the design table has no row for {len(missing)} RCC file"
+                             f"{'s' if len(missing) > 1 else ''} ({', '.join(missing[:3])}"
+                             f"{f' and {len(missing) - 3} more' if len(missing) > 3 else ''}){hint}; every RCC file "
+                             "needs a design row", file=src, column=key)
+    unused = np.flatnonzero(~np.isin(names, list(files)))
+    notes, left_out = [], {}
+    if unused.size:
+        vals = [shown[i] for i in unused]
+        notes.append(f"{unused.size} design row{'s' if unused.size > 1 else ''} name{'s' if unused.size == 1 else ''} "
+                     f"no RCC file given and {'were' if unused.size > 1 else 'was'} left out "
+                     f"(column {key!r}, {row_list(unused, vals)}).")
+        left_out[key] = int(unused.size)
+    used = np.flatnonzero(np.isin(names, list(files)))
+    out = pd.DataFrame({"sample": names[used]})
+    for col in [group] + ([by] if by else []):
+        vals = d[col].iloc[used]
+        empty = used[_empty(vals)]
+        if empty.size:
+            raise AssayDataError(f"column {col!r} has {empty.size} empty cell{'s' if empty.size > 1 else ''} for RCC "
+                                 f"files given ({row_list(empty)}); every RCC file needs a value", file=src,
+                                 column=col, rows=(empty + 1).tolist())
+        out[col] = [_label_text(v) for v in vals.tolist()]
+    return out, notes, left_out
 
 
-def _differential(norm, des, group, control, by, ci_level):
+def _empty(raw) -> np.ndarray:
+    import pandas as pd
+
+    return pd.isna(raw).to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+
+
+def _differential(norm, des, group, control, by, ci_level, src=None):
     import pandas as pd
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
+
+    from ._qpcr import _label_text
 
     endo = norm[norm.code_class == "Endogenous"]
     levels = list(dict.fromkeys(des[group]))
     if control is None:
         control = levels[0]
-    if control not in levels:
-        raise AssayDataError(f"control {control!r} is not a level of {group!r} (levels: {', '.join(map(repr, levels))})",
-                             column=group)
+    control = check_level(_label_text(control), levels, option="control", column=group, file=src)
     strata = list(dict.fromkeys(des[by])) if by else [None]
     rows = []
     for st in strata:
@@ -255,7 +359,11 @@ def _differential(norm, des, group, control, by, ci_level):
             block["method"] = "Welch t on log2 normalised counts; BH across genes"
             rows.append(block)
     if not rows:
-        raise AssayDataError("no comparison has at least 2 samples in both groups")
+        counts = des.groupby(([by] if by else []) + [group], sort=False).size()
+        shown = ", ".join(f"{'/'.join(map(str, k)) if isinstance(k, tuple) else k}: {n}" for k, n in counts.items())
+        raise AssayDataError(f"no comparison with {control!r} has at least 2 RCC files in both groups (column "
+                             f"{group!r}{f', within {by!r}' if by else ''}; files per group: {shown})", file=src,
+                             column=group)
     cols = ["gene", "group", "reference", "log2fc", "p_value", "q_value", "within", "statistic", "df", "ci_low",
             "ci_high", "mean_group", "mean_reference", "n_group", "n_reference", "method"]
     return pd.concat(rows, ignore_index=True)[cols]
