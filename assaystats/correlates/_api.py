@@ -11,9 +11,21 @@ import numpy as np
 from scipy import stats
 
 from .._result import Result, format_number, format_p
+from .._validate import check_level, check_order, row_list
 from ..errors import AssayDataError
 from ._coexpr import correlate_one
-from ._cohort import gene_vector, join_clinical, one_tumour_per_patient, parse_barcode
+from ._cohort import (
+    _join_clinical,
+    _log2p1,
+    expression_values,
+    gene_row,
+    gene_vector,
+    join_clinical,
+    label_text,
+    missing_cells,
+    one_tumour_per_patient,
+    parse_barcode,
+)
 
 __all__ = ["coexpression", "expression_by", "tumour_vs_normal", "CoexpressionResult"]
 
@@ -22,20 +34,40 @@ def _src(df):
     return df.attrs.get("source") if hasattr(df, "attrs") else None
 
 
+def _missing_note(gene, samples, what="samples") -> str:
+    n = len(samples)
+    shown = ", ".join(map(str, samples[:3])) + (f" and {n - 3} more" if n > 3 else "")
+    return f"{n} {what} without a {gene} value (missing in the expression table) were left out ({shown})."
+
+
+def _check_varies(values, gene, expr, src):
+    v = np.asarray(values, float)
+    if v.size and np.ptp(v) == 0:
+        pos = gene_row(expr, gene, src=src)
+        raise AssayDataError(f"gene {gene!r} (row {pos + 1}) has the same value ({v[0]:g}) in every sample analysed; "
+                             "there is no variation to compare", file=src, rows=[pos + 1])
+
+
 def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     """Tumour vs normal from TCGA barcodes: Welch t on all tumours vs all normals (one primary tumour per
-    patient), and the paired t test on patients with both."""
+    patient), and the paired t test on patients with both. Samples without a value for ``gene`` (a missing cell)
+    are left out and counted (``meta['rows_left_out']``, ``meta['notes']``)."""
     import pandas as pd
 
     from ..assays import compare
 
-    v = gene_vector(expr, gene, log2p1=log2p1, src=_src(expr))
+    src = _src(expr)
+    v = gene_vector(expr, gene, log2p1=log2p1, src=src)
+    missing = [s for s in v.index if not np.isfinite(v[s])]
+    v = v[np.isfinite(v.to_numpy())]
     info = {s: parse_barcode(s) for s in v.index}
     tumours = one_tumour_per_patient(v.index)
     normals = [s for s, b in info.items() if b["kind"] == "normal"]
-    if not tumours or not normals:
-        raise AssayDataError("tumour vs normal needs TCGA barcodes with tumour (01-09) and normal (10-19) samples",
-                             file=_src(expr))
+    if len(tumours) < 2 or len(normals) < 2:
+        raise AssayDataError("tumour vs normal needs TCGA barcodes of at least 2 tumour (sample type 01-09) and 2 "
+                             f"normal (10-19) samples with a {gene} value; the expression table has {len(tumours)} "
+                             f"tumour(s) (one per patient) and {len(normals)} normal(s)", file=src)
+    _check_varies(v.loc[tumours + normals], gene, expr, src)
     tidy = pd.DataFrame({"sample": tumours + normals, gene: v.loc[tumours + normals].to_numpy(),
                          "tissue": ["tumour"] * len(tumours) + ["normal"] * len(normals),
                          "patient": [info[s]["patient"] for s in tumours + normals]})
@@ -45,12 +77,15 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     rows = [unpaired.table.assign(within="all samples")]
     notes = [f"{len(tumours)} tumours (one primary tumour per patient: lowest sample-type code, then vial) and "
              f"{len(normals)} normals."]
+    if missing:
+        notes.append(_missing_note(gene, missing))
     if matched.patient.nunique() >= 3:
         paired = compare(matched, value=gene, group="tissue", control="normal", pair="patient")
         rows.append(paired.table.assign(within=f"matched pairs (n = {matched.patient.nunique()})"))
     table = pd.concat(rows, ignore_index=True)
     meta = dict(unpaired.meta)
-    meta.update(notes=meta.get("notes", []) + notes, plot_kind="violin")
+    meta.update(notes=meta.get("notes", []) + notes, plot_kind="violin",
+                rows_left_out={str(gene): len(missing)} if missing else {})
     return dataclasses.replace(unpaired, table=table, meta=meta)
 
 
@@ -59,31 +94,59 @@ def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | 
                   log2p1: bool = False):
     """Expression of ``gene`` across levels of a clinical column (stage, grade): one-way ANOVA (as GEPIA's stage
     plot) or Welch / Kruskal-Wallis, plus a test for linear trend across the ordered levels; ``contrast``
-    'I,II:III,IV' compares merged levels (Welch t)."""
+    'I,II:III,IV' compares merged levels (Welch t).
+
+    Samples with a missing ``by`` value (NaN, '', 'NA', ...) or a missing expression value are left out and
+    counted: ``meta['rows_left_out']`` maps the column (``by``, or the gene) to the number of samples, and
+    ``meta['notes']`` says which. ``order`` must list every level present, exactly (``check_order``)."""
     import pandas as pd
 
     from ..assays import compare
 
-    v = gene_vector(expr, gene, log2p1=log2p1, src=_src(expr))
-    tidy, unmatched = join_clinical(v, clinical, id_col=id_col, src=_src(expr), clinical_src=_src(clinical))
-    if by not in tidy.columns:
-        raise AssayDataError(f"column {by!r} is not in the clinical table", file=_src(clinical), column=by)
-    tidy = tidy[tidy[by].notna() & (tidy[by].astype(str).str.strip() != "")].rename(columns={"value": gene})
-    tidy[by] = tidy[by].astype(str)
-    levels = list(order) if order else sorted(tidy[by].unique())
-    tidy = tidy[tidy[by].isin(levels)]
+    src, csrc = _src(expr), _src(clinical)
+    v = gene_vector(expr, gene, log2p1=log2p1, src=src)
+    tidy, unmatched, crow = _join_clinical(v, clinical, id_col=id_col, clinical_src=csrc)
+    if by not in tidy.columns or by in ("sample", "value"):
+        raise AssayDataError(f"column {by!r} is not in the clinical table", file=csrc, column=by)
+    tidy = tidy.rename(columns={"value": gene})
+    notes, left_out = [], {}
+    miss_by = missing_cells(tidy[by])
+    if miss_by.any():
+        k = int(miss_by.sum())
+        left_out[by] = k
+        notes.append(f"{k} sample{'s' if k > 1 else ''} with a missing {by} {'were' if k > 1 else 'was'} left out "
+                     f"(clinical table, {row_list(np.sort(crow[miss_by]))}).")
+    miss_v = ~np.isfinite(tidy[gene].to_numpy(float)) & ~miss_by
+    if miss_v.any():
+        left_out[str(gene)] = int(miss_v.sum())
+        notes.append(_missing_note(gene, tidy["sample"][miss_v].tolist()))
+    keep = ~(miss_by | miss_v)
+    tidy, crow = tidy[keep].reset_index(drop=True), crow[keep]
+    tidy[by] = [label_text(x) for x in tidy[by].tolist()]  # labels as written: '01' stays '01'
+
+    present = list(dict.fromkeys(tidy[by]))
+    if order:
+        levels, _ = check_order(order, present, option="order", column=by, file=csrc)
+    else:
+        levels = sorted(present)
     if contrast:
         a, _, b = contrast.partition(":")
         la, lb = [x.strip() for x in a.split(",")], [x.strip() for x in b.split(",")]
         for lv in la + lb:
-            if lv not in levels:
-                raise AssayDataError(f"contrast level {lv!r} is not a level of {by!r} ({', '.join(levels)})", column=by)
+            check_level(lv, levels, option="contrast level", column=by, file=csrc)
         name_a, name_b = "/".join(la), "/".join(lb)
-        tidy = tidy[tidy[by].isin(la + lb)].assign(**{by: lambda d: np.where(d[by].isin(la), name_a, name_b)})
-        res = compare(tidy, value=gene, group=by, control=name_a, test="welch", order=[name_a, name_b])
+        sel = tidy[by].isin(la + lb).to_numpy()
+        tidy, crow = tidy[sel], crow[sel]
+        tidy = tidy.assign(**{by: np.where(tidy[by].isin(la), name_a, name_b)})
+        _check_levels(tidy, by, [name_a, name_b], crow, csrc)
+        _check_varies(tidy[gene], gene, expr, src)
+        res = compare(tidy, value=gene, group=by, control=name_a, test="welch", order=[name_a, name_b],
+                      source=csrc)
         trend = None
     else:
-        res = compare(tidy, value=gene, group=by, test=test, order=levels,
+        _check_levels(tidy, by, levels, crow, csrc)
+        _check_varies(tidy[gene], gene, expr, src)
+        res = compare(tidy, value=gene, group=by, test=test, order=levels, source=csrc,
                       posthoc="tukey" if test == "anova" else ("games-howell" if test in ("welch-anova",) else
                                                                ("dunn" if test == "kruskal" else None)))
         # linear trend across the ordered levels: slope of expression on the level index (OLS t test)
@@ -94,11 +157,43 @@ def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | 
                  "method": f"test for linear trend across {', '.join(levels)} (slope {lr.slope:.4g} per level, t)"}
     meta = dict(res.meta)
     meta["plot_kind"] = "violin"
-    meta["notes"] = meta.get("notes", []) + ([f"{unmatched} expression samples (e.g. normals) have no clinical row and were not used."] if unmatched else [])
+    meta["notes"] = meta.get("notes", []) + ([f"{unmatched} expression samples (e.g. normals) have no clinical row and were not used."] if unmatched else []) + notes
+    meta["rows_left_out"] = left_out
     om = res.omnibus
     if trend is not None:
         om = pd.concat([om, pd.DataFrame([trend])], ignore_index=True)
     return dataclasses.replace(res, omnibus=om, meta=meta)
+
+
+def _check_levels(tidy, by, levels, crow, csrc):
+    """Every level analysed needs 2 samples; at least 2 levels. Errors name the clinical file, column and rows."""
+    counts = tidy[by].value_counts()
+    if len(levels) < 2:
+        raise AssayDataError(f"column {by!r} has {len(levels)} level{'s' if len(levels) != 1 else ''} with data "
+                             f"({', '.join(map(repr, levels))}); nothing to compare", file=csrc, column=by)
+    for lv in levels:
+        n = int(counts.get(lv, 0))
+        if n < 2:
+            rows = np.sort(crow[(tidy[by] == lv).to_numpy()])
+            where = f" ({row_list(rows)})" if rows.size else ""
+            raise AssayDataError(f"column {by!r}: level {lv!r} has {n} sample{'s' if n != 1 else ''} with an "
+                                 f"expression value{where}; each level needs at least 2 (merge levels with "
+                                 "contrast, e.g. 'I,II:III,IV')", file=csrc, column=by,
+                                 rows=(rows + 1).tolist())
+
+
+def _check_unique_genes(names, pos, idcol, src):
+    """Gene ids correlated must be unique (as R's row names): a repeated id is an error naming it and its rows."""
+    seen: dict[str, list[int]] = {}
+    for n, p in zip(names, pos):
+        seen.setdefault(n, []).append(int(p))
+    dup = {n: p for n, p in seen.items() if len(p) > 1}
+    if dup:
+        n, p = next(iter(dup.items()))
+        more = f" ({len(dup) - 1} more id{'s' if len(dup) > 2 else ''} repeated)" if len(dup) > 1 else ""
+        raise AssayDataError(f"column {idcol!r}: gene id {n!r} appears in {len(p)} rows ({row_list(p)}){more}; gene ids "
+                             "must be unique (R refuses duplicate row names too): remove the duplicates or make "
+                             "the ids unique", file=src, column=str(idcol), rows=[q + 1 for q in p])
 
 
 @dataclass(frozen=True)
@@ -175,6 +270,7 @@ class CoexpressionResult(Result):
         for r in t.reindex(t.r.abs().sort_values(ascending=False).index).head(8).itertuples(index=False):
             lines.append(f"- {r.gene}: r = {format_number(r.r, 3)}, p {format_p(r.p_value)}, q {format_p(r.q_value)}, "
                          f"n = {r.n}.")
+        lines += m.get("notes", [])
         return "\n".join(lines)
 
     def methods(self):
@@ -191,6 +287,7 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
 
     src = _src(expr)
     x = gene_vector(expr, gene, log2p1=log2p1, src=src)
+    qpos = gene_row(expr, gene, src=src)
     idcol = expr.columns[0]
     ids = expr[idcol].astype(str)
     samples = list(x.index)
@@ -199,33 +296,67 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
     if tumour_only and any(k == "tumour" for k in kinds) and any(k == "normal" for k in kinds):
         samples = one_tumour_per_patient(samples)
         which = "tumour samples (one per patient)"
+    not_query = np.arange(len(ids)) != qpos
     if genes:
         missing = [g for g in genes if g not in set(ids)]
         if missing:
             raise AssayDataError(f"gene(s) {', '.join(map(repr, missing[:5]))} not in column {idcol!r}", file=src,
                                  column=idcol)
-        sel = ids.isin(list(genes)) & (ids != str(gene))
+        sel = ids.isin([str(g) for g in genes]).to_numpy() & not_query
     else:
-        sel = ids != str(gene)
-    M = expr.loc[sel.to_numpy(), samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        sel = not_query
+    pos = np.flatnonzero(sel)
+    if pos.size == 0:
+        raise AssayDataError(f"no gene to correlate {gene!r} with (column {idcol!r})", file=src, column=idcol)
+    _check_unique_genes(ids.to_numpy()[pos], pos, idcol, src)
+    col_of = {str(c): c for c in expr.columns[1:]}
+    M = expression_values(expr, pos, [col_of[s] for s in samples], src=src)
     if log2p1:
+        low = np.argwhere(M < -1)
+        if low.size:
+            i, j = low[0]
+            _log2p1(np.array([M[i, j]]), ids.iloc[pos[i]], pos[i], [samples[j]], src)
         M = np.log2(M + 1)
-    names = ids[sel].tolist()
+    names = ids.to_numpy()[pos].tolist()
     xv = x.loc[samples].to_numpy(float)
     cov = None
+    notes: list[str] = []
+    left_out: dict[str, int] = {}
     if covariates:
         if clinical is None:
             raise AssayDataError("covariates need the clinical table")
         tidy, _ = join_clinical(x.loc[samples], clinical, id_col=id_col, src=src, clinical_src=_src(clinical))
-        tidy = tidy.set_index("sample").loc[samples]
+        tidy = tidy.set_index("sample")
+        absent = [s for s in samples if s not in tidy.index]
+        if absent:
+            raise AssayDataError(f"{len(absent)} expression sample(s) used for the correlation have no row in the "
+                                 f"clinical table ({', '.join(absent[:3])}{' ...' if len(absent) > 3 else ''}); "
+                                 "covariates need every sample", file=_src(clinical))
+        tidy = tidy.loc[samples]
         parts = []
         for c in covariates:
-            col = pd.to_numeric(tidy[c], errors="coerce")
-            if col.notna().all():
-                parts.append(col.to_numpy(float)[:, None])
-            else:
-                parts.append(pd.get_dummies(tidy[c].astype(str), drop_first=True).to_numpy(float))
+            if c not in tidy.columns or c in ("sample", "value"):
+                raise AssayDataError(f"covariate column {c!r} is not in the clinical table", file=_src(clinical),
+                                     column=c)
+            raw = tidy[c]
+            miss = missing_cells(raw)
+            if miss.any():  # those samples are left out of the partial correlations (complete cases)
+                left_out[str(c)] = int(miss.sum())
+            num = pd.to_numeric(raw.where(~miss), errors="coerce")
+            if (num.notna().to_numpy() | miss).all():
+                parts.append(num.to_numpy(float)[:, None])
+            else:  # categorical: one indicator per level after the first; missing cells stay missing
+                labels = pd.Series([label_text(v) for v in raw.tolist()])[~miss]
+                dummies = pd.get_dummies(labels, drop_first=True).to_numpy(float)
+                block = np.full((len(raw), dummies.shape[1]), np.nan)
+                block[~miss] = dummies
+                parts.append(block)
         cov = np.hstack(parts)
+        if left_out:
+            k = int((~np.all(np.isfinite(cov), axis=1)).sum())
+            notes.append(f"{k} sample{'s' if k > 1 else ''} with a missing covariate "
+                         f"({', '.join(f'{c}: {n}' for c, n in left_out.items())}) {'were' if k > 1 else 'was'} left "
+                         "out of the partial correlations.")
     res = correlate_one(xv, M, names, method=method, covariates=cov, exact=exact)
     ok = res.p_value.notna()
     res["q_value"] = np.nan
@@ -233,5 +364,5 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
     res = res[["gene", "n", "r", "p_value", "q_value", "method"]].sort_values("p_value", kind="stable").reset_index(drop=True)
     values = pd.DataFrame(M.T, columns=names)
     meta = {"analysis": "coexpression", "gene": gene, "method_name": method, "samples": which, "n": int(len(samples)),
-            "covariates": list(covariates), "_x": xv, "_values": values}
+            "covariates": list(covariates), "_x": xv, "_values": values, "notes": notes, "rows_left_out": left_out}
     return CoexpressionResult(table=res, meta=meta)

@@ -12,10 +12,13 @@ import re
 
 import numpy as np
 
-from .._validate import row_list
+from .._validate import NA_MARKERS, row_list
 from ..errors import AssayDataError
 
-__all__ = ["parse_barcode", "gene_vector", "join_clinical", "one_tumour_per_patient"]
+__all__ = ["parse_barcode", "gene_vector", "join_clinical", "one_tumour_per_patient", "expression_values",
+           "gene_row"]
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d*,\d+\s*$")
 
 _BARCODE = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})-(\d{2})([A-Z]?)", re.I)
 
@@ -38,10 +41,80 @@ def _check_unique(names, what, src):
         seen[n] = i
 
 
-def gene_vector(expr, gene: str, *, log2p1: bool = False, src=None):
-    """One gene's values across samples from a genes x samples table (first column = gene id)."""
+def label_text(v) -> str:
+    """A clinical label as written: text stays text ('01' is not '1'); a whole number read as a float loses its
+    '.0'."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def missing_cells(raw) -> np.ndarray:
+    """True where a cell is missing: NaN/None or one of R's and Excel's missing markers written as text."""
     import pandas as pd
 
+    miss = pd.isna(raw).to_numpy()
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+        miss = miss | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+    return miss
+
+
+def expression_values(expr, positions, columns=None, *, src=None) -> np.ndarray:
+    """The expression values of the rows at ``positions`` (genes) and ``columns`` (samples; default every column
+    after the first) as a float matrix. Missing cells (NaN, '', 'NA', ...) are NaN; a cell that is text but not
+    a number ('1,5' from a decimal-comma table, 'high') or is infinite is an error naming the file, the sample
+    column, the rows and their gene ids."""
+    import pandas as pd
+
+    idcol = expr.columns[0]
+    positions = np.asarray(positions, dtype=int)
+    columns = list(expr.columns[1:]) if columns is None else list(columns)
+    block = expr.iloc[positions, [expr.columns.get_loc(c) for c in columns]]
+    numeric = np.array([pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                        for t in block.dtypes], dtype=bool)
+    if numeric.all():  # the usual case (a table read with numbers): one conversion, no text to check
+        out = block.to_numpy(dtype=float)
+        bad = np.isinf(out)
+    else:
+        out = np.empty((positions.size, len(columns)))
+        bad = np.zeros(out.shape, dtype=bool)
+        if numeric.any():
+            out[:, numeric] = block.loc[:, numeric].to_numpy(dtype=float)
+        text = block.loc[:, ~numeric]
+        vals = text.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        cand = np.isnan(vals)
+        if cand.any():  # a value present that is not a number, unless it is a missing marker
+            raw = text.to_numpy(dtype=object)
+            cand &= ~pd.isna(raw)
+            marker = pd.Series(raw[cand]).astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+            cand[cand] = ~marker
+        out[:, ~numeric] = vals
+        bad[:, ~numeric] = cand
+        bad |= np.isinf(out)
+    bad_cols = np.flatnonzero(bad.any(axis=0))
+    n_bad_cols = bad_cols.size
+    first = None
+    if n_bad_cols:
+        j = int(bad_cols[0])
+        first = (columns[j], np.flatnonzero(bad[:, j]), block.iloc[:, j])
+    if first is not None:
+        c, k, col = first
+        rows = positions[k]
+        shown = [col.iloc[i] for i in k[:20]]
+        ids = [str(expr[idcol].iloc[r]) for r in rows[:3]]
+        comma = any(_DECIMAL_COMMA.match(str(v)) for v in shown[:20])
+        hint = (" The table seems to use decimal commas: save it with decimal points (or convert the commas)."
+                if comma else "")
+        more = f" ({n_bad_cols - 1} more sample column{'s' if n_bad_cols > 2 else ''} too)" if n_bad_cols > 1 else ""
+        raise AssayDataError(f"column {str(c)!r} has {k.size} expression value{'s' if k.size > 1 else ''} that "
+                             f"{'are' if k.size > 1 else 'is'} not a finite number ({row_list(rows, shown)}; gene"
+                             f"{'s' if k.size > 1 else ''} {', '.join(ids)}{' ...' if k.size > 3 else ''}){more}; "
+                             f"expected numbers.{hint}", file=src, column=str(c), rows=(rows[:3] + 1).tolist())
+    return out
+
+
+def gene_row(expr, gene: str, *, src=None) -> int:
+    """Position of ``gene`` in the first column (exact id, else the id before a '.' version or '|' suffix)."""
     idcol = expr.columns[0]
     ids = expr[idcol].astype(str)
     hit = np.flatnonzero(ids.to_numpy() == str(gene))
@@ -55,24 +128,51 @@ def gene_vector(expr, gene: str, *, log2p1: bool = False, src=None):
     if hit.size > 1:
         raise AssayDataError(f"gene {gene!r} appears in {hit.size} rows of column {idcol!r} ({row_list(hit)}); "
                              "give a unique id", file=src, column=idcol, rows=(hit + 1).tolist())
+    return int(hit[0])
+
+
+def gene_vector(expr, gene: str, *, log2p1: bool = False, src=None):
+    """One gene's values across samples from a genes x samples table (first column = gene id). Missing cells are
+    NaN; text that is not a number is an error (see ``expression_values``)."""
+    import pandas as pd
+
+    src = src or (expr.attrs.get("source") if hasattr(expr, "attrs") else None)
+    pos = gene_row(expr, gene, src=src)
     samples = [str(c) for c in expr.columns[1:]]
     _check_unique(samples, "sample id", src)
-    v = pd.to_numeric(expr.iloc[hit[0], 1:], errors="coerce").to_numpy(float)
+    v = expression_values(expr, [pos], src=src)[0]
     if log2p1:
-        v = np.log2(v + 1)
+        v = _log2p1(v, gene, pos, expr.columns[1:], src)
     return pd.Series(v, index=samples, name=str(gene))
+
+
+def _log2p1(v, gene, pos, columns, src):
+    """log2(x + 1); values below -1 (which have no logarithm) are an error naming the cells."""
+    neg = np.flatnonzero(v < -1) if v.ndim == 1 else None
+    if neg is not None and neg.size:
+        c = str(columns[neg[0]])
+        raise AssayDataError(f"column {c!r}: the value of {gene!r} (row {pos + 1}) is {v[neg[0]]:g}; log2(x + 1) needs "
+                             "values of at least -1 (are the values already on a log scale? then do not ask for "
+                             "log2(x + 1))", file=src, column=c, rows=[pos + 1])
+    return np.log2(v + 1)
 
 
 def join_clinical(values, clinical, *, id_col: str | None = None, src=None, clinical_src=None):
     """Tidy table (sample, value, clinical columns) for the samples in both tables. Matches on the sample id,
     or on the TCGA patient (first 12 characters) when the clinical table is per patient."""
+    out, unmatched, _rows = _join_clinical(values, clinical, id_col=id_col, clinical_src=clinical_src)
+    return out, unmatched
 
+
+def _join_clinical(values, clinical, *, id_col=None, clinical_src=None):
+    """As ``join_clinical``, plus the 0-based row of the clinical table behind each output row."""
     idc = id_col or ("sample" if "sample" in clinical.columns else None)
     if idc is None or idc not in clinical.columns:
         raise AssayDataError(f"the clinical table needs a sample id column (--id, or a column named 'sample'); it has "
                              f"{', '.join(map(repr, clinical.columns[:8]))}", file=clinical_src)
     ids = clinical[idc].astype(str).tolist()
     _check_unique(ids, f"sample id in column {idc!r}", clinical_src)
+    position = {k: i for i, k in enumerate(ids)}
     clin = clinical.assign(_id=ids).set_index("_id")
     direct = [s for s in values.index if s in clin.index]
     if direct:
@@ -88,7 +188,8 @@ def join_clinical(values, clinical, *, id_col: str | None = None, src=None, clin
     out.insert(0, "sample", list(keys))
     out.insert(1, "value", values.loc[list(keys)].to_numpy())
     unmatched = len(values) - len(keys)
-    return out.reset_index(drop=True), unmatched
+    out.attrs = {}
+    return out.reset_index(drop=True), unmatched, np.array([position[keys[s]] for s in keys], dtype=int)
 
 
 def one_tumour_per_patient(samples):
