@@ -147,6 +147,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
 
     if normalize == "vehicle":
         y = _normalize(x, y, garr, rarr, blank, src, dose, group)
+        _check_scale(y, response, src, kind="response", after=" (normalised to the vehicle)")
     if abs_response is None and normalize == "vehicle":
         abs_response = 50.0
     n_par = _n_free(mdl, fixed_int)
@@ -218,13 +219,53 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
                               curves=tuple(curves))
 
 
+#: magnitudes the fit can compute with. The fit and its intervals work with squares and products of responses
+#: (residual sums of squares, J'J) and of doses (the delta-method variance of an IC50 in dose units), summed over
+#: the wells; a float64 holds numbers only between about 1e-308 and 1e308, so a value beyond 1e100 in magnitude
+#: overflows (an empty AssertionError at 1e308, NaN intervals from about 1e155) and positive doses below 1e-100
+#: underflow (intervals of zero width from about 1e-155). The bounds leave room for the sums and for Hill slopes.
+SCALE_LIMITS = (1e-100, 1e100)
+
+
+def _check_scale(values, column, src, *, kind: str, after: str = "") -> None:
+    """Values whose magnitude overflows (or, for doses, underflows) the fit's arithmetic are an error naming the
+    column and the rows, with the advice to express the column in another unit."""
+    lo, hi = SCALE_LIMITS
+    a = np.abs(values)
+    big = np.flatnonzero(a > hi)
+    if big.size:
+        raise AssayDataError(
+            f"column {column!r}{after} has {big.size} value{'s' if big.size > 1 else ''} too large for the fit "
+            f"({row_list(big, [f'{v:g}' for v in values[big]])}); {kind}s must lie within +-{hi:g} (the fit squares "
+            f"them). Check for a typo, or express {column!r} in a larger unit "
+            + ("(e.g. mM instead of nM)" if kind == "dose" else "(e.g. thousands of counts)"),
+            file=src, column=column, rows=(big + 1).tolist())
+    if kind == "dose":
+        small = np.flatnonzero((values > 0) & (values < lo))
+        if small.size:
+            raise AssayDataError(
+                f"column {column!r} has {small.size} positive dose{'s' if small.size > 1 else ''} too small for the "
+                f"fit ({row_list(small, [f'{v:g}' for v in values[small]])}); doses above 0 must be at least {lo:g}. "
+                f"Express {column!r} in a smaller unit (e.g. nM instead of M); 0 stays the vehicle",
+                file=src, column=column, rows=(small + 1).tolist())
+    elif a.size and 0 < a.max() < lo:
+        rows = np.arange(min(a.size, 3))
+        raise AssayDataError(
+            f"column {column!r}{after} holds only values below {lo:g} in magnitude (largest {a.max():g}; "
+            f"{row_list(np.arange(a.size))}); the fit cannot resolve them. Express {column!r} in a smaller unit",
+            file=src, column=column, rows=(rows + 1).tolist())
+
+
 def _dose_response_columns(data, dose, response, others, src):
-    """Validated (table, dose, response) arrays: columns exist, numbers, doses >= 0, no missing."""
+    """Validated (table, dose, response) arrays: columns exist, numbers, doses >= 0, no missing, magnitudes the
+    fit can compute with (``SCALE_LIMITS``)."""
     check_columns(data, [dose, response, *others], file=src)
     df = data.reset_index(drop=True)
     x = check_numeric(df, dose, file=src)
     check_nonnegative(x, dose, file=src)
+    _check_scale(x, dose, src, kind="dose")
     y = check_numeric(df, response, file=src)
+    _check_scale(y, response, src, kind="response")
     return df, x, y
 
 
