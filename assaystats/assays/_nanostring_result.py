@@ -91,6 +91,7 @@ class NanoStringResult(Result):
                 top = sub.sort_values("q_value").head(3)
                 lines.append(f"- {grp} vs {ref}{where}: {len(sig)} of {len(sub)} genes with q < 0.05; top: " + ", ".join(
                     f"{r.gene} (log2FC {format_number(r.log2fc, 3)}, q {format_p(r.q_value)})" for r in top.itertuples()) + ".")
+        lines += list(self.meta.get("notes", []))  # e.g. design rows without an RCC file, left out and counted
         return "\n".join(lines)
 
     def methods(self) -> str:

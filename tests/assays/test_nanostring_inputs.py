@@ -97,7 +97,7 @@ def test_design_rows_without_an_rcc_file_are_left_out_and_counted(pheno):
     assert res.meta["rows_left_out"] == {"RCC": 6}
     note = next(n for n in res.meta["notes"] if "design rows" in n)
     assert "6 design rows name no RCC file given" in note and "rows 7: 'SKMEL28-DMSO-8h-R1_04.RCC'" in note
-    assert set(res.differential.group) == {"VEM"}
+    assert set(res.differential.group) == {"VEM"} and note in res.summary()
 
 
 def test_an_empty_group_cell_is_not_a_group_called_nan(rccs, pheno):
