@@ -30,15 +30,16 @@ def read_gene_sets(path=None) -> dict:
     from pathlib import Path
 
     p = Path(path) if path else _genesets_dir() / "study_sets.gmt"
-    if not p.exists():
-        raise AssayDataError("gene-set file not found", file=str(p))
+    if not p.is_file():
+        raise AssayDataError("gene-set file not found" if not p.exists() else "gene-set path is not a file",
+                             file=str(p))
     text = p.read_text(encoding="utf-8", errors="replace")
     if p.suffix.lower() == ".gmt":
         sets = {}
         for line in text.splitlines():
-            parts = [x.strip() for x in line.split("\t") if x.strip()]
-            if len(parts) >= 3:
-                sets[parts[0]] = parts[2:]
+            parts = line.split("\t")  # the description (2nd field) may be empty
+            if len(parts) >= 2 and parts[0].strip():
+                sets[parts[0].strip()] = [g.strip() for g in parts[2:] if g.strip()]
         return sets
     return {p.stem: [g.strip() for g in text.replace(",", "\n").splitlines() if g.strip() and not g.startswith("#")]}
 
@@ -57,20 +58,21 @@ def CELL_CYCLE() -> dict:
 
 def score_sets(adata, sets: dict, *, seed=0):
     """scanpy's score_genes per set (genes sorted first, so the score does not depend on the order given) and
-    the cell-cycle phase from the Tirosh lists. Sets with no gene in the data are an error."""
+    the cell-cycle phase from the Tirosh lists (when the data has S and G2M genes). Symbols that differ from the
+    data's only by case match (``_sets.match_genes``). Sets with no gene in the data are an error."""
     import scanpy as sc
 
-    present = set(adata.var_names)
+    from ._sets import cell_cycle_genes, match_genes
+
     used = {}
     for name, genes in sets.items():
-        g = sorted(set(genes) & present)
+        g = sorted(match_genes(genes, adata.var_names)[0])
         if not g:
             raise AssayDataError(f"gene set {name!r} has no gene in the data ({len(genes)} genes, e.g. "
                                  f"{', '.join(list(genes)[:3])})")
         sc.tl.score_genes(adata, g, score_name=f"score_{name}", random_state=seed)
         used[name] = g
-    cc = CELL_CYCLE()
-    s, g2m = sorted(set(cc["S"]) & present), sorted(set(cc["G2M"]) & present)
+    s, g2m, _by_case = cell_cycle_genes(adata.var_names)
     if s and g2m:
         sc.tl.score_genes_cell_cycle(adata, s_genes=s, g2m_genes=g2m, random_state=seed)
     return used
