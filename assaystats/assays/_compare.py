@@ -20,7 +20,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_columns, check_numeric, row_list
+from .._validate import (
+    NA_MARKERS,
+    check_choice,
+    check_columns,
+    check_level,
+    check_numeric,
+    check_order,
+    row_list,
+)
 from ..errors import AssayDataError, AssayWarning
 from . import _oneway, _twogroup
 
@@ -31,31 +39,102 @@ TWO_GROUP = {"welch": _twogroup.welch_t, "student": _twogroup.student_t, "paired
              "wilcoxon": _twogroup.wilcoxon_signed_rank}
 SEVERAL = {"anova": _oneway.anova_oneway, "welch-anova": _oneway.welch_anova,
            "brown-forsythe": _oneway.brown_forsythe_anova, "kruskal": _oneway.kruskal}
-POSTHOC = ("dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh", "games-howell", "dunn", "none")
+POSTHOC = ("dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh", "games-howell", "dunn", "none",
+           "omnibus")
 COUNT_MODELS = ("poisson", "negbin")
 TESTS = ("auto", *TWO_GROUP, *SEVERAL, *COUNT_MODELS)
 LEVELS = ("auto", "replicate", "mixed", "cell")
+COMPARISON_COLUMNS = ["group1", "group2", "within", "estimate", "se", "statistic", "df", "p_value", "p_adjusted",
+                      "ci_low", "ci_high", "ci_level", "method", "adjustment"]
 
 
-def _labels(df, col, src):
-    raw = df[col]
-    miss = np.flatnonzero(raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy())
-    if miss.size:
-        raise AssayDataError(f"column {col!r} has {miss.size} empty label(s) ({row_list(miss)})", file=src,
-                             column=col, rows=(miss + 1).tolist())
-    out = []
-    for v in raw.tolist():
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        out.append(str(v))
-    return np.array(out, dtype=object)
+#: all-pairs post tests (k (k - 1) / 2 comparisons) are refused above this many groups. Measured with
+#: benchmarks/bench_posthoc_scale.py (3 rows per group, 2 cores): Tukey at 100 groups (4,950 pairs) takes about 1 s
+#: and the table, report and figure stay readable; at 200 groups (19,900 pairs) 3 s, at 10,000 groups it would be
+#: 50 million pairs (hours, tens of GB). Comparisons with a control (Dunnett, k - 1) and the omnibus test alone
+#: have no such limit.
+MAX_ALL_PAIRS_GROUPS = 100
+
+#: values of larger magnitude are refused: variances square them and Welch's degrees of freedom square the
+#: variances again (x^4 must stay below the largest double, 1.8e308).
+VALUE_LIMIT = 1e75
 
 
-def _levels(arr, order=None):
-    seen = list(dict.fromkeys(arr.tolist()))
-    if order:
-        return [o for o in order if o in seen] + [s for s in seen if s not in order]
-    return seen
+def _missing(series) -> np.ndarray:
+    """Missing entries of a column: NaN/None/NA and R's and Excel's missing markers ('', 'NA', '#N/A' ...)."""
+    miss = series.isna().to_numpy()
+    if series.dtype == object or str(series.dtype) in ("string", "category"):
+        miss |= series.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+    return miss
+
+
+def _label_text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def _labels(series) -> np.ndarray:
+    return np.array([_label_text(v) for v in series.tolist()], dtype=object)
+
+
+def _levels(arr):
+    return list(dict.fromkeys(arr.tolist()))
+
+
+def _leave_out_missing(df, columns):
+    """Rows with a missing entry in a used column are left out. Returns (kept row positions, {column: count},
+    the note) -- the note names the first rows (1-based data rows) per column."""
+    keep = np.ones(len(df), dtype=bool)
+    counts, parts = {}, []
+    for col in columns:
+        miss = np.flatnonzero(_missing(df[col]))
+        if miss.size:
+            counts[col] = int(miss.size)
+            parts.append(f"missing {col} ({row_list(miss)})")
+            keep[miss] = False
+    note = None
+    if counts:
+        left = int((~keep).sum())
+        note = f"{left} row{'s' if left != 1 else ''} left out: {'; '.join(parts)}."
+    return np.flatnonzero(keep), counts, note
+
+
+def _check_magnitude(y, column, src):
+    big = np.flatnonzero(np.abs(y) > VALUE_LIMIT)
+    if big.size:
+        raise AssayDataError(
+            f"column {column!r} has {big.size} value{'s' if big.size > 1 else ''} too large to analyse "
+            f"({row_list(big, [f'{v:g}' for v in y[big[:3]]])}); expected finite numbers small enough to square "
+            f"(magnitude below {VALUE_LIMIT:g}): rescale the unit (e.g. divide by 1e6)",
+            file=src, column=column, rows=(big[:3] + 1).tolist())
+
+
+def _check_all_pairs(ph, ctrl, levels, n_within, group, src):
+    from ._oneway import all_pairs
+
+    k = len(levels)
+    if k <= MAX_ALL_PAIRS_GROUPS or not all_pairs(ph, ctrl):
+        return
+    pairs = k * (k - 1) // 2 * n_within
+    cmax = MAX_ALL_PAIRS_GROUPS
+    within = f" within each of {n_within} levels of the second factor" if n_within > 1 else ""
+    raise AssayDataError(
+        f"column {group!r} has {k:,} groups: the all-pairs post test {ph!r} would make {pairs:,} comparisons"
+        f"{within}; all-pairs post tests are limited to {cmax} groups ({cmax * (cmax - 1) // 2:,} pairs). Name a "
+        f"control (--control NAME) for Dunnett's comparisons with it ({k - 1:,} comparisons), or use --posthoc "
+        "omnibus for the omnibus test alone", file=src, column=group)
+
+
+def _check_control(control, levels, group, src) -> str:
+    ctrl = _label_text(control)
+    if ctrl in levels:
+        return ctrl
+    if any(lv.strip().casefold() == ctrl.strip().casefold() for lv in levels):
+        check_level(ctrl, levels, option="control", column=group, file=src)  # names both spellings
+    shown = ", ".join(map(repr, levels[:12])) + (f" and {len(levels) - 12} more" if len(levels) > 12 else "")
+    raise AssayDataError(f"control {control!r} is not a level of column {group!r} (levels: {shown})", file=src,
+                         column=group)
 
 
 def compare(data, *, value: str, group: str, control: str | None = None, by: str | None = None,
@@ -75,10 +154,19 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     pair : subject id for paired / repeated measures designs without a replicate column.
     test : 'auto' or one of welch, student, paired, ratio-paired, mann-whitney, wilcoxon, anova, welch-anova,
         brown-forsythe, kruskal; for counts 'poisson' or 'negbin' (GLM, rate ratios vs the control).
-    posthoc : dunnett, tukey, sidak, holm-sidak, bonferroni, holm, bh, games-howell, dunn, none.
+    posthoc : dunnett, tukey, sidak, holm-sidak, bonferroni, holm, bh, games-howell, dunn, none (pooled-error t
+        tests without adjustment, Fisher's LSD) or omnibus (the omnibus test alone, no post tests). All-pairs post
+        tests are refused above MAX_ALL_PAIRS_GROUPS groups (comparisons with a control have no limit).
     level : 'auto' (replicate means when ``replicate`` is given), 'replicate', 'mixed' or 'cell'.
     anova_type : 2 or 3 (type III uses sum-to-zero coding) for two-way designs.
+    order : the levels of ``group`` in the order of tables and figures; every level exactly once (checked with
+        ``check_order``: a level differing only in case, an absent level or an unlisted one is an error).
     error : what the figure's error bars show: 'sem', 'sd' or 'ci'.
+    source : the file name used in error messages (default: ``data.attrs['source']``).
+
+    Rows with a missing entry (NaN, None, '', 'NA', '#N/A' ...) in a used column (value, group, by, replicate,
+    pair) are left out and counted: ``meta['rows_left_out']`` (column -> rows) and a sentence in
+    ``meta['notes']``. Values must be finite and below VALUE_LIMIT in magnitude.
     """
     import pandas as pd
 
@@ -95,28 +183,43 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     if not isinstance(data, pd.DataFrame):
         raise AssayDataError("data must be a pandas DataFrame")
     check_columns(data, [value, group, by, replicate, pair], file=src)
-    df = data.reset_index(drop=True)
-    y = check_numeric(df, value, file=src)
-    g = _labels(df, group, src)
-    b = _labels(df, by, src) if by else None
-    r = _labels(df, replicate, src) if replicate else None
-    pr = _labels(df, pair, src) if pair else None
-    levels = _levels(g, order)
-    if control is not None and str(control) not in levels:
-        raise AssayDataError(f"control {control!r} is not a level of column {group!r} (levels: "
-                             f"{', '.join(map(repr, levels))})", file=src, column=group)
+    if order is not None and (isinstance(order, str) or not isinstance(order, Sequence)):
+        raise AssayDataError(f"order must be a list of the levels of {group!r}; got {order!r}")
+    full = data.reset_index(drop=True)
+    used = list(dict.fromkeys(c for c in (value, group, by, replicate, pair) if c is not None))
+    keep, left_out, left_note = _leave_out_missing(full, used)
+    vals = full[[value]].copy()
+    vals[value] = vals[value].mask(_missing(vals[value]))
+    y_all = check_numeric(vals, value, file=src, allow_missing=True)
+    _check_magnitude(np.where(np.isnan(y_all), 0.0, y_all), value, src)
+    if keep.size == 0:
+        raise AssayDataError(f"no rows to analyse: every row misses a value in {', '.join(map(repr, used))}",
+                             file=src, column=used[0])
+    df = full.iloc[keep].reset_index(drop=True)
+    y = y_all[keep]
+    g = _labels(df[group])
+    b = _labels(df[by]) if by else None
+    r = _labels(df[replicate]) if replicate else None
+    pr = _labels(df[pair]) if pair else None
+    present = _levels(g)
+    if order is not None:
+        levels, _ = check_order([_label_text(o) for o in order], present, option="order", column=group, file=src)
+    else:
+        levels = present
+    ctrl = _check_control(control, levels, group, src) if control is not None else None
     if len(levels) < 2:
         raise AssayDataError(f"column {group!r} has a single level ({levels[0]!r}); nothing to compare", file=src,
                              column=group)
-    ctrl = str(control) if control is not None else None
     by_levels = _levels(b) if b is not None else [None]
-    notes: list[str] = []
+    if test not in COUNT_MODELS and not (level == "mixed" and r is not None) and len(levels) > 2:
+        _check_all_pairs(posthoc or ("dunnett" if ctrl else "tukey"), ctrl, levels, len(by_levels), group, src)
+    notes: list[str] = [left_note] if left_note else []
 
     # -- the unit of analysis ------------------------------------------------------------------------
     design = "independent"
     unit = "observation"
     if r is not None:
-        design = _replicate_design(g, b, r, src, replicate, group)
+        design = _replicate_design(g, r, src, replicate, group, keep)
         if level in ("auto", "replicate"):
             unit = f"{replicate} mean"
         elif level == "cell":
@@ -150,7 +253,8 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                 "replicate": replicate, "pair": pair, "test": test, "posthoc": "holm", "alternative": "two-sided",
                 "ci_level": ci_level, "level": level, "unit": unit, "design": design, "anova_type": None,
                 "method": out["method"], "groups": levels, "by_levels": None, "n_rows": int(len(df)),
-                "n_units": int(len(frame)), "notes": notes, "error": error, "source": src, "n": int(len(df))}
+                "n_units": int(len(frame)), "notes": notes, "error": error, "source": src, "n": int(len(df)),
+                "rows_left_out": left_out, "n_rows_input": int(len(full))}
         return ComparisonResult(table=out["comparisons"], meta=meta, omnibus=out["omnibus"], descriptives=desc,
                                 assumptions=out["assumptions"],
                                 units=frame.rename(columns={"y": value, "g": group, "b": "by",
@@ -168,13 +272,13 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
             frame["p"] = frame["r"]
 
     # -- checks per group -------------------------------------------------------------------------
+    sizes = frame.groupby(["b", "g"], sort=False).size().to_dict()
     for bl in by_levels:
         for lev in levels:
-            sel = (frame.g == lev) & ((frame.b == bl) if bl is not None else True)
-            n = int(sel.sum())
-            where = f"group {lev!r}" + (f" within {by} = {bl!r}" if bl is not None else "")
+            n = int(sizes.get((bl if bl is not None else "", lev), 0))
             if n < 2:
-                rows = np.flatnonzero((g == lev) & ((b == bl) if bl is not None else True))
+                where = f"group {lev!r}" + (f" within {by} = {bl!r}" if bl is not None else "")
+                rows = keep[np.flatnonzero((g == lev) & ((b == bl) if bl is not None else True))]
                 unit_txt = f"{replicate} " if (r is not None and level in ('auto', 'replicate')) else ""
                 raise AssayDataError(f"column {value!r}: {where} has {n} {unit_txt}observation"
                                      f"{'s' if n != 1 else ''} ({row_list(rows)}); each group needs at least 2",
@@ -199,45 +303,49 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                                 paired, notes)
         method_test = result_tables["method"]
 
+    if not len(result_tables["comparisons"].columns):
+        result_tables["comparisons"] = pd.DataFrame(columns=COMPARISON_COLUMNS)
     desc = _descriptives(frame, levels, by_levels, ci_level, by is not None)
     meta = {"analysis": "compare", "value": value, "group": group, "control": ctrl, "by": by,
             "replicate": replicate, "pair": pair, "test": test, "posthoc": result_tables.get("posthoc"),
             "alternative": alternative, "ci_level": ci_level, "level": level, "unit": unit, "design": design,
             "anova_type": anova_type if by else None, "method": method_test, "groups": levels,
             "by_levels": by_levels if by else None, "n_rows": int(len(df)), "n_units": int(len(frame)),
-            "notes": notes + result_tables.get("notes", []), "error": error, "source": src, "n": int(len(df))}
+            "notes": notes + result_tables.get("notes", []), "error": error, "source": src, "n": int(len(df)),
+            "rows_left_out": left_out, "n_rows_input": int(len(full))}
     return ComparisonResult(table=result_tables["comparisons"], meta=meta, omnibus=result_tables["omnibus"],
                             descriptives=desc, assumptions=result_tables["assumptions"],
                             units=frame.rename(columns={"y": value, "g": group, "b": by or "by",
                                                         "r": replicate or "replicate"}), observations=raw_obs)
 
 
-def _replicate_design(g, b, r, src, replicate, group) -> str:
+def _replicate_design(g, r, src, replicate, group, rows_in) -> str:
     """'nested' (each replicate in one group), 'crossed' (replicates hold several groups: blocks); a
-    replicate id appearing in two groups while the others are nested is an error (a labelling mistake)."""
+    replicate id appearing in two groups while the others are nested is an error (a labelling mistake).
+    ``rows_in``: the input row of each analysed row (for messages)."""
     import pandas as pd
 
     t = pd.DataFrame({"g": g, "r": r})
     per = t.groupby("r", sort=False)["g"].nunique()
-    k = len(set(g))
     nested = per == 1
     if nested.all():
         return "nested"
     if nested.mean() >= 0.5:
         bad = per[~nested].index[0]
-        rows = np.flatnonzero(r == bad)
-        groups = sorted(set(np.asarray(g)[rows]))
+        at = np.flatnonzero(r == bad)
+        groups = sorted(set(np.asarray(g)[at]))
+        rows = rows_in[at]
         raise AssayDataError(f"column {replicate!r}: replicate {bad!r} appears in {len(groups)} groups of "
                              f"{group!r} ({', '.join(map(repr, groups))}; {row_list(rows)}) while most replicates "
                              "belong to one group; give each replicate a unique id, or use the same ids in every "
                              "group for a blocked design", file=src, column=replicate, rows=(rows[:3] + 1).tolist())
-    del k
     return "crossed"
 
 
 def _samples(frame, levels, bl=None):
     sub = frame if bl is None else frame[frame.b == bl]
-    return {lev: sub.loc[sub.g == lev, "y"].to_numpy(float) for lev in levels}
+    by_g = {k_: v.to_numpy(float) for k_, v in sub.groupby("g", sort=False)["y"]}
+    return {lev: by_g.get(lev, np.empty(0)) for lev in levels}
 
 
 def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paired, notes):
@@ -299,14 +407,14 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
             notes.append("With unequal variances, Games-Howell post tests match the Welch/Brown-Forsythe ANOVA.")
         if ph == "dunnett" and ctrl is None:
             raise AssayDataError("Dunnett's test needs a control level (--control)")
-        # posthoc 'none' = pooled-error t tests without adjustment (Fisher's LSD)
-        for row in _oneway.posthoc(samples, ph, control=ctrl, level=ci_level, alternative=alternative):
-            comps.append({**row, "within": "", "ci_level": ci_level})
+        # posthoc 'none' = pooled-error t tests without adjustment (Fisher's LSD); 'omnibus' = no post tests
+        if ph != "omnibus":
+            comps = _oneway.posthoc(samples, ph, control=ctrl, level=ci_level, alternative=alternative).assign(
+                within="", ci_level=ci_level)
         method = om["method"]
         resid = np.concatenate([s - s.mean() for s in samples.values()])
-    cols = ["group1", "group2", "within", "estimate", "se", "statistic", "df", "p_value", "p_adjusted", "ci_low",
-            "ci_high", "ci_level", "method", "adjustment"]
-    comp = pd.DataFrame(comps)
+    cols = COMPARISON_COLUMNS
+    comp = comps if isinstance(comps, pd.DataFrame) else pd.DataFrame(comps)
     for c_ in cols:
         if c_ not in comp:
             comp[c_] = np.nan
@@ -334,16 +442,22 @@ def _descriptives(frame, levels, by_levels, ci_level, has_by):
     import pandas as pd
     from scipy import stats
 
+    cells = {k_: v.to_numpy(float) for k_, v in frame.groupby(["b", "g"], sort=False)["y"]}
     rows = []
     for bl in by_levels:
         for lev in levels:
-            v = frame.loc[(frame.g == lev) & ((frame.b == bl) if bl is not None else True), "y"].to_numpy(float)
+            v = cells.get((bl if bl is not None else "", lev), np.empty(0))
             n = v.size
-            m = v.mean()
+            m = v.mean() if n else np.nan
             sd = v.std(ddof=1) if n > 1 else np.nan
-            sem = sd / np.sqrt(n) if n > 1 else np.nan
-            tq = stats.t.ppf(0.5 + ci_level / 2, n - 1) if n > 1 else np.nan
-            rows.append({"group": lev, "within": bl if has_by else "", "n": n, "mean": m, "sd": sd, "sem": sem,
-                         "ci_low": m - tq * sem, "ci_high": m + tq * sem, "median": float(np.median(v)),
-                         "min": float(v.min()), "max": float(v.max()), "ci_level": ci_level})
-    return pd.DataFrame(rows)
+            rows.append({"group": lev, "within": bl if has_by else "", "n": n, "mean": m, "sd": sd,
+                         "sem": sd / np.sqrt(n) if n > 1 else np.nan, "median": float(np.median(v)) if n else np.nan,
+                         "min": float(v.min()) if n else np.nan, "max": float(v.max()) if n else np.nan})
+    out = pd.DataFrame(rows, columns=["group", "within", "n", "mean", "sd", "sem", "median", "min", "max"])
+    nn = out["n"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        tq = np.where(nn > 1, stats.t.ppf(0.5 + ci_level / 2, np.maximum(nn - 1, 1)), np.nan)
+    out.insert(6, "ci_low", out["mean"] - tq * out["sem"])
+    out.insert(7, "ci_high", out["mean"] + tq * out["sem"])
+    out["ci_level"] = ci_level
+    return out

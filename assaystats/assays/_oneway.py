@@ -8,12 +8,10 @@ Games-Howell (unequal variances) and Dunn (after Kruskal-Wallis).
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 from scipy import stats
 
-from ._dunnett import dunnett_pvalue, dunnett_quantile
+from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
 
 __all__ = ["anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc"]
 
@@ -73,109 +71,117 @@ def kruskal(samples) -> dict:
 
 
 def _pairs(levels, control, which):
+    """Indices (i1, i2) of the comparisons group1 - group2: each level against ``control``, or all pairs in the
+    order of itertools.combinations (later level minus earlier level)."""
+    k = len(levels)
     if which == "control":
-        return [(g, control) for g in levels if g != control]
-    return [(b, a) for a, b in combinations(levels, 2)]
+        c = levels.index(control)
+        i1 = np.array([i for i in range(k) if i != c], dtype=int)
+        return i1, np.full(i1.size, c, dtype=int)
+    i2, i1 = np.triu_indices(k, 1)
+    return i1, i2
 
 
-def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative="two-sided") -> list[dict]:
-    """Post-test rows (group1, group2, estimate = mean1 - mean2, se, statistic, df, p_value, p_adjusted,
-    ci_low, ci_high, method, adjustment). Dunnett needs ``control``."""
+def all_pairs(method: str | None, control) -> bool:
+    """Whether a post test compares every pair of groups (k (k - 1) / 2 comparisons) rather than each group with
+    the control (k - 1)."""
+    if method in (None, "dunnett", "omnibus"):
+        return False
+    return method in ("tukey", "games-howell") or control is None
+
+
+def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative="two-sided"):
+    """Post-test table (group1, group2, estimate = mean1 - mean2, se, statistic, df, p_value, p_adjusted,
+    ci_low, ci_high, method, adjustment), one row per comparison. Dunnett needs ``control``.
+
+    Everything that belongs to the family (the pooled error, the studentized-range or Dunnett table, the
+    critical value) is computed once; the comparisons are arrays."""
+    import pandas as pd
+
     levels = list(samples)
-    arrs = {g: np.asarray(v, float) for g, v in samples.items()}
-    n = {g: a.size for g, a in arrs.items()}
-    mean = {g: a.mean() for g, a in arrs.items()}
-    var = {g: a.var(ddof=1) for g, a in arrs.items()}
-    N, k = sum(n.values()), len(levels)
+    arrs = [np.asarray(samples[g], float) for g in levels]
+    n = np.array([a.size for a in arrs], float)
+    mean = np.array([a.mean() for a in arrs])
+    var = np.array([a.var(ddof=1) for a in arrs])
+    N, k = float(n.sum()), len(levels)
     df = N - k
-    mse = sum((n[g] - 1) * var[g] for g in levels) / df
-    rows = []
+    mse = float(np.sum((n - 1) * var) / df)
     if method == "dunnett":
-        pairs = _pairs(levels, control, "control")
-        lam = np.array([np.sqrt(n[g] / (n[g] + n[control])) for g, _ in pairs])
-        crit = dunnett_quantile(level, lam, df, two_sided=alternative == "two-sided")
-        for g, c in pairs:
-            est = mean[g] - mean[c]
-            se = np.sqrt(mse * (1 / n[g] + 1 / n[c]))
-            t = est / se
-            p = dunnett_pvalue(t, lam, df, alternative=alternative)
-            lo = est - crit * se if alternative != "less" else -np.inf
-            hi = est + crit * se if alternative != "greater" else np.inf
-            rows.append(_row(g, c, est, se, t, df, np.nan, p, lo, hi, "Dunnett (pooled ANOVA error)",
-                             "single-step (exact multivariate t)"))
-        return rows
-    if method == "tukey":
-        for g, c in _pairs(levels, control, "all"):
-            est = mean[g] - mean[c]
-            se = np.sqrt(mse / 2 * (1 / n[g] + 1 / n[c]))  # Tukey-Kramer
-            q = abs(est) / se
-            p = float(stats.studentized_range.sf(q, k, df))
-            qc = float(stats.studentized_range.ppf(level, k, df))
-            rows.append(_row(g, c, est, se * np.sqrt(2), est / (se * np.sqrt(2)), df, np.nan, p, est - qc * se,
-                             est + qc * se, "Tukey-Kramer (pooled ANOVA error)", "studentized range"))
-        return rows
-    if method == "games-howell":
-        for g, c in _pairs(levels, control, "all"):
-            est = mean[g] - mean[c]
-            a, b = var[g] / n[g], var[c] / n[c]
-            se = np.sqrt(a + b)
-            dfw = (a + b) ** 2 / (a**2 / (n[g] - 1) + b**2 / (n[c] - 1))
-            t = est / se
-            p = float(stats.studentized_range.sf(np.sqrt(2) * abs(t), k, dfw))
-            qc = float(stats.studentized_range.ppf(level, k, dfw)) / np.sqrt(2)
-            rows.append(_row(g, c, est, se, t, dfw, np.nan, p, est - qc * se, est + qc * se,
-                             "Games-Howell (Welch standard errors)", "studentized range"))
-        return rows
-    if method == "dunn":
-        allv = np.concatenate([arrs[g] for g in levels])
+        i1, i2 = _pairs(levels, control, "control")
+    elif method in ("tukey", "games-howell"):
+        i1, i2 = _pairs(levels, control, "all")
+    else:
+        i1, i2 = _pairs(levels, control, "control" if control is not None else "all")
+    n1, n2 = n[i1], n[i2]
+    est = mean[i1] - mean[i2]
+    m = est.size
+    full = np.full(m, np.nan)
+    if method == "dunnett":
+        se = np.sqrt(mse * (1 / n1 + 1 / n2))
+        t = est / se
+        p, crit = dunnett_family(t, np.sqrt(n1 / (n1 + n2)), df, level=level, alternative=alternative)
+        lo = est - crit * se if alternative != "less" else np.full(m, -np.inf)
+        hi = est + crit * se if alternative != "greater" else np.full(m, np.inf)
+        cols = (est, se, t, np.full(m, df), full, p, lo, hi, "Dunnett (pooled ANOVA error)",
+                "single-step (exact multivariate t)")
+    elif method == "tukey":
+        se = np.sqrt(mse / 2 * (1 / n1 + 1 / n2))  # Tukey-Kramer
+        p = tukey_sf(np.abs(est) / se, k, df)
+        qc = float(tukey_quantile(level, k, df)[0])
+        cols = (est, se * np.sqrt(2), est / (se * np.sqrt(2)), np.full(m, df), full, p, est - qc * se,
+                est + qc * se, "Tukey-Kramer (pooled ANOVA error)", "studentized range")
+    elif method == "games-howell":
+        a, b = var[i1] / n1, var[i2] / n2
+        se = np.sqrt(a + b)
+        dfw = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
+        t = est / se
+        p = tukey_sf(np.sqrt(2) * np.abs(t), k, dfw)
+        qc = tukey_quantile(level, k, dfw) / np.sqrt(2)
+        cols = (est, se, t, dfw, full, p, est - qc * se, est + qc * se, "Games-Howell (Welch standard errors)",
+                "studentized range")
+    elif method == "dunn":
+        allv = np.concatenate(arrs)
         ranks = stats.rankdata(allv)
-        pos, rbar = 0, {}
-        for g in levels:
-            rbar[g] = ranks[pos:pos + n[g]].mean()
-            pos += n[g]
+        rbar = np.array([r.mean() for r in np.split(ranks, np.cumsum(n.astype(int))[:-1])])
         _, counts = np.unique(allv, return_counts=True)
+        counts = counts.astype(float)
         tie = np.sum(counts**3 - counts) / (12 * (N - 1))
-        pairs = _pairs(levels, control, "control" if control is not None else "all")
-        raw = []
-        for g, c in pairs:
-            se = np.sqrt((N * (N + 1) / 12 - tie) * (1 / n[g] + 1 / n[c]))
-            z = (rbar[g] - rbar[c]) / se
-            raw.append((g, c, rbar[g] - rbar[c], se, z, 2 * stats.norm.sf(abs(z))))
-        adj = _adjust([r[5] for r in raw], "holm")
-        for (g, c, est, se, z, p), pa in zip(raw, adj):
-            rows.append(_row(g, c, est, se, z, np.nan, p, pa, np.nan, np.nan,
-                             "Dunn (mean-rank difference, tie corrected)", "holm"))
-        return rows
-    # pooled-error t tests with a p-value adjustment
-    if method not in ADJUST:
-        raise ValueError(method)
-    pairs = _pairs(levels, control, "control" if control is not None else "all")
-    raw = []
-    for g, c in pairs:
-        est = mean[g] - mean[c]
-        se = np.sqrt(mse * (1 / n[g] + 1 / n[c]))
+        se = np.sqrt((N * (N + 1) / 12 - tie) * (1 / n1 + 1 / n2))
+        d = rbar[i1] - rbar[i2]
+        z = d / se
+        p = 2 * stats.norm.sf(np.abs(z))
+        cols = (d, se, z, full, p, _adjust(p, "holm"), full, full, "Dunn (mean-rank difference, tie corrected)",
+                "holm")
+    else:
+        # pooled-error t tests with a p-value adjustment
+        if method not in ADJUST:
+            raise ValueError(method)
+        se = np.sqrt(mse * (1 / n1 + 1 / n2))
         t = est / se
         if alternative == "two-sided":
-            p = 2 * stats.t.sf(abs(t), df)
+            p = 2 * stats.t.sf(np.abs(t), df)
         elif alternative == "greater":
             p = stats.t.sf(t, df)
         else:
             p = stats.t.cdf(t, df)
-        raw.append((g, c, est, se, t, p))
-    adj = _adjust([r[5] for r in raw], ADJUST[method])
-    m = len(raw)
-    # simultaneous intervals: Bonferroni / Sidak per-comparison levels (Prism); plain t otherwise
-    if method in ("bonferroni", "holm"):
-        a = (1 - level) / m
-    elif method in ("sidak", "holm-sidak"):
-        a = 1 - level ** (1 / m)
-    else:
-        a = 1 - level
-    tc = stats.t.ppf(1 - a / 2, df)
-    for (g, c, est, se, t, p), pa in zip(raw, adj):
-        rows.append(_row(g, c, est, se, t, df, p, pa, est - tc * se, est + tc * se, "t test (pooled ANOVA error)",
-                         method))
-    return rows
+        # simultaneous intervals: Bonferroni / Sidak per-comparison levels (Prism); plain t otherwise
+        if method in ("bonferroni", "holm"):
+            a_ = (1 - level) / m
+        elif method in ("sidak", "holm-sidak"):
+            a_ = 1 - level ** (1 / m)
+        else:
+            a_ = 1 - level
+        tc = stats.t.ppf(1 - a_ / 2, df)
+        cols = (est, se, t, np.full(m, df), p, _adjust(p, ADJUST[method]), est - tc * se, est + tc * se,
+                "t test (pooled ANOVA error)", method)
+    est_, se_, stat, dfc, p_raw, p_adj, lo, hi, meth, adjustment = cols
+    names = np.asarray(levels, dtype=object)
+    p_adj = np.asarray(p_adj, float)
+    return pd.DataFrame({"group1": names[i1], "group2": names[i2], "estimate": np.asarray(est_, float),
+                         "se": np.asarray(se_, float), "statistic": np.asarray(stat, float),
+                         "df": np.asarray(dfc, float), "p_value": np.where(np.isnan(p_raw), p_adj, p_raw),
+                         "p_adjusted": p_adj, "ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float),
+                         "method": meth, "adjustment": adjustment})
 
 
 def _adjust(p, method):
@@ -185,10 +191,3 @@ def _adjust(p, method):
     if method is None or p.size == 0:
         return p
     return multipletests(p, method=method)[1]
-
-
-def _row(g1, g2, est, se, stat, df, p_raw, p_adj, lo, hi, method, adjustment):
-    return {"group1": g1, "group2": g2, "estimate": float(est), "se": float(se), "statistic": float(stat),
-            "df": float(df) if df == df else np.nan, "p_value": float(p_raw if p_raw == p_raw else p_adj),
-            "p_adjusted": float(p_adj), "ci_low": float(lo), "ci_high": float(hi), "method": method,
-            "adjustment": adjustment}

@@ -7,12 +7,27 @@ import numpy as np
 __all__ = ["plot_groups", "plot_superplot"]
 
 
+#: brackets are drawn for at most this many comparisons (all pairs of 10 groups); above, the table tells
+BRACKET_LIMIT = 45
+#: tick labels are written for at most this many groups (the descriptives table names them all)
+TICK_LIMIT = 150
+
+
 def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = True, kind: str | None = None):
     """kind: 'dot' (mean with error bars over every point; bench assays) or 'violin' (violin + box + points;
-    cohorts with many samples, as GEPIA's plots)."""
+    cohorts with many samples, as GEPIA's plots). Labels are user text: drawn as plain text (no mathtext) and
+    shortened (``short_label``); the tables keep the full text."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"text.parse_math": False}):
+        return _plot_groups(result, ax, error, brackets, kind)
+
+
+def _plot_groups(result, ax, error, brackets, kind):
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
+    from .._result import short_label
     from ._result import stars
 
     m = result.meta
@@ -26,26 +41,33 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
     by_levels = m.get("by_levels") or [""]
     levels = m["groups"]
     cmap = mpl.colormaps["tab10"]
+    colour_of = {lev: cmap(i % 10) for i, lev in enumerate(levels)}
     pos = {}
     x = 0.0
     ticks, labels = [], []
-    for bi, bl in enumerate(by_levels):
-        for gi, lev in enumerate(levels):
+    for bl in by_levels:
+        for lev in levels:
             pos[(lev, bl)] = x
             ticks.append(x)
-            labels.append(lev if not by else f"{lev}\n{bl}")
+            labels.append(short_label(lev) if not by else f"{short_label(lev)}\n{short_label(bl)}")
             x += 1
         x += 0.6
     rng = np.random.default_rng(0)
     has_rep = m.get("replicate") and m.get("level") in ("auto", "replicate")
     kind = kind or m.get("plot_kind", "dot")
+    if by:
+        vals_of = {(str(a), str(b_)): v.to_numpy(float) for (a, b_), v in
+                   units.groupby([units[group].astype(str), units[by].astype(str)], sort=False)[value]}
+    else:
+        vals_of = {str(a): v.to_numpy(float) for a, v in units.groupby(units[group].astype(str), sort=False)[value]}
+    dkey = list(zip(desc.group.astype(str), desc.within.astype(str) if by else [""] * len(desc)))
+    drow = dict(zip(dkey, range(len(desc))))
+    xs_pts, ys_pts, cs_pts = [], [], []
+    xm, ym, lo_e, hi_e = [], [], [], []
     for (lev, bl), xp in pos.items():
-        sel = units[group] == lev
-        if by:
-            sel &= units[by] == bl
-        vals = units.loc[sel, value].to_numpy(float)
+        vals = vals_of.get((lev, bl) if by else lev, np.empty(0))
         jitter = rng.uniform(-0.12, 0.12, vals.size)
-        col = cmap(levels.index(lev) % 10)
+        col = colour_of[lev]
         if kind == "violin" and vals.size > 2:
             vp = ax.violinplot([vals], positions=[xp], widths=0.8, showextrema=False)
             for body in vp["bodies"]:
@@ -54,32 +76,47 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
             ax.boxplot([vals], positions=[xp], widths=0.18, showfliers=False, patch_artist=False)
             ax.scatter(xp + jitter, vals, s=5, color=col, alpha=0.5, zorder=3, linewidth=0)
             continue
-        ax.scatter(xp + jitter, vals, s=28 if has_rep else 14, color=col, alpha=0.85, zorder=3,
-                   edgecolor="k" if has_rep else "none", linewidth=0.5)
-        d = desc[(desc.group == lev) & ((desc.within == bl) if by else True)].iloc[0]
+        xs_pts.append(xp + jitter)
+        ys_pts.append(vals)
+        cs_pts += [col] * vals.size
+        d = desc.iloc[drow[(lev, bl if by else "")]]
         if error == "sd":
             lo, hi = d["mean"] - d["sd"], d["mean"] + d["sd"]
         elif error == "ci":
             lo, hi = d["ci_low"], d["ci_high"]
         else:
             lo, hi = d["mean"] - d["sem"], d["mean"] + d["sem"]
-        ax.plot([xp - 0.25, xp + 0.25], [d["mean"], d["mean"]], color="k", lw=2, zorder=4)
-        ax.errorbar([xp], [d["mean"]], yerr=[[d["mean"] - lo], [hi - d["mean"]]], color="k", capsize=5, lw=1.2,
-                    zorder=4)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(labels)
-    ax.set_ylabel(value)
+        xm.append(xp)
+        ym.append(d["mean"])
+        lo_e.append(d["mean"] - lo)
+        hi_e.append(hi - d["mean"])
+    if xs_pts:
+        # one call per artist kind (not per group): thousands of groups draw in seconds
+        ax.scatter(np.concatenate(xs_pts), np.concatenate(ys_pts), s=28 if has_rep else 14, c=cs_pts, alpha=0.85,
+                   zorder=3, edgecolor="k" if has_rep else "none", linewidth=0.5)
+        xm_ = np.asarray(xm)
+        ax.hlines(ym, xm_ - 0.25, xm_ + 0.25, color="k", lw=2, zorder=4)
+        ax.errorbar(xm, ym, yerr=[lo_e, hi_e], color="k", capsize=5 if len(xm) <= 200 else 0, lw=1.2, zorder=4,
+                    fmt="none")
+    if len(levels) * len(by_levels) <= TICK_LIMIT:
+        ax.set_xticks(ticks)
+        ax.set_xticklabels(labels, parse_math=False)
+    else:
+        ax.set_xticks([])  # thousands of ticks cost minutes to lay out and say nothing
+    ax.set_ylabel(short_label(value))
     if kind == "violin":
         ax.set_title("violin, box (median, quartiles) and every sample", fontsize=9)
     else:
         err_name = {"sem": "mean \u00b1 SEM", "sd": "mean \u00b1 SD",
                     "ci": f"mean with {int(100 * m['ci_level'])}% CI"}[error]
-        ax.set_title(f"{err_name}; points: {m['unit']}s", fontsize=9)
+        ax.set_title(f"{err_name}; points: {short_label(m['unit'])}s", fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if by:
-        ax.set_xlabel(f"{group} / {by}")
-    if brackets and len(result.table):
+        ax.set_xlabel(f"{short_label(group)} / {short_label(by)}")
+    elif len(levels) > TICK_LIMIT:
+        ax.set_xlabel(f"{short_label(group)}: {len(levels):,} groups (names in the descriptives table)")
+    if brackets and 0 < len(result.table) <= BRACKET_LIMIT:
         span = float(units[value].max() - units[value].min()) or 1.0
         placed: list[tuple[float, float, float]] = []  # (x_from, x_to, y)
         top = float(units[value].max())
@@ -101,6 +138,8 @@ def plot_groups(result, ax=None, *, error: str | None = None, brackets: bool = T
             ax.text((a + b) / 2, y + 0.01 * span, stars(p), ha="center", va="bottom", fontsize=9)
             top = max(top, y)
         ax.set_ylim(top=top + 0.08 * span)
+    elif brackets and len(result.table) > BRACKET_LIMIT:
+        ax.set_title(ax.get_title() + f"\n{len(result.table):,} comparisons: see the table (no brackets)", fontsize=9)
     return ax
 
 
@@ -117,9 +156,19 @@ def _group_top(units, desc, value, group, by, key, pos):
 
 def plot_superplot(result, ax=None):
     """SuperPlot (Lord et al. 2020): every observation coloured by its replicate, replicate means as large
-    markers in the same colour, and the mean +- SEM of the replicate means, which is what the test used."""
+    markers in the same colour, and the mean +- SEM of the replicate means, which is what the test used.
+    Labels are user text, drawn as plain text and shortened."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"text.parse_math": False}):
+        return _plot_superplot(result, ax)
+
+
+def _plot_superplot(result, ax):
     import matplotlib as mpl
     import matplotlib.pyplot as plt
+
+    from .._result import short_label
 
     m = result.meta
     if ax is None:
@@ -154,17 +203,19 @@ def plot_superplot(result, ax=None):
                 ax.errorbar([x], [mv.mean()], yerr=[sem], color="k", capsize=6, lw=1.5, zorder=5)
                 ax.plot([x - 0.3, x + 0.3], [mv.mean()] * 2, color="k", lw=2, zorder=5)
             ticks.append(x)
-            labels.append(lev if not by else f"{lev}\n{bl}")
+            labels.append(short_label(lev) if not by else f"{short_label(lev)}\n{short_label(bl)}")
             x += 1
         x += 0.5
     for r_ in reps:
-        ax.scatter([], [], s=40, color=colors[r_], edgecolor="k", label=str(r_))
-    ax.legend(frameon=False, fontsize=7, title=rep, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.scatter([], [], s=40, color=colors[r_], edgecolor="k", label=short_label(r_))
+    ax.legend(frameon=False, fontsize=7, title=short_label(rep), title_fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
     ax.set_xticks(ticks)
-    ax.set_xticklabels(labels)
-    ax.set_ylabel(value)
-    ax.set_title(f"SuperPlot: dots = rows, circles = {rep} means (n = {len(reps)})\nbar: mean \u00b1 SEM of the "
-                 f"{rep} means (the tested unit)", fontsize=8)
+    ax.set_xticklabels(labels, parse_math=False)
+    ax.set_ylabel(short_label(value))
+    rp = short_label(rep)
+    ax.set_title(f"SuperPlot: dots = rows, circles = {rp} means (n = {len(reps)})\nbar: mean \u00b1 SEM of the "
+                 f"{rp} means (the tested unit)", fontsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

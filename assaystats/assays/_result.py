@@ -9,6 +9,9 @@ from .._result import Result, format_number, one_axes_figure, p_words
 
 __all__ = ["ComparisonResult", "stars"]
 
+#: inches; the dot plot grows 1.1 inch per group up to this width
+MAX_FIGURE_WIDTH = 40.0
+
 
 def stars(p) -> str:
     """Prism's asterisks: ns >= 0.05, * < 0.05, ** < 0.01, *** < 0.001, **** < 0.0001."""
@@ -47,13 +50,16 @@ class ComparisonResult(Result):
         return plot_groups(self, ax=ax, **kwargs)
 
     def figures(self):
-        from ._plot import plot_superplot
+        from ._plot import TICK_LIMIT, plot_superplot
 
-        width = 1.1 * len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1])
+        cells = len(self.meta["groups"]) * len(self.meta.get("by_levels") or [1])
+        width = min(1.1 * cells, MAX_FIGURE_WIDTH)  # thousands of groups: a wide figure, not a kilometre
         slug = _slug(self.meta["value"])
         figs = {f"compare_{slug}": one_axes_figure(lambda ax: self.plot(ax=ax), (max(3.2, width + 1.5), 4.0))}
-        if self.meta.get("replicate") and self.observations is not None and self.meta.get("level") in ("auto", "replicate"):
-            figs[f"superplot_{slug}"] = one_axes_figure(lambda ax: plot_superplot(self, ax=ax), (max(4.4, width + 3.0), 4.2))
+        if (self.meta.get("replicate") and self.observations is not None
+                and self.meta.get("level") in ("auto", "replicate") and cells <= TICK_LIMIT):
+            figs[f"superplot_{slug}"] = one_axes_figure(lambda ax: plot_superplot(self, ax=ax),
+                                                        (max(4.4, width + 3.0), 4.2))
         return figs
 
     def summary(self) -> str:
@@ -94,7 +100,9 @@ class ComparisonResult(Result):
         m = self.meta
         parts = [f"{m['value']} was compared between levels of {m['group']}"
                  + (f" within each level of {m['by']}" if m.get("by") else "") + f" using {m['method']}"]
-        if m.get("posthoc") and m["posthoc"] != "none" and len(m["groups"]) > 2 or m.get("by"):
+        if m.get("posthoc") == "omnibus":
+            parts.append("(omnibus test only; no post tests were requested)")
+        elif m.get("posthoc") and m["posthoc"] != "none" and len(m["groups"]) > 2 or m.get("by"):
             parts.append(f"with {m['posthoc']} post tests on the pooled error")
         txt = " ".join(parts) + "."
         if m.get("replicate"):

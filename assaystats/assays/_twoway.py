@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from ._assumptions import check_assumptions
-from ._dunnett import dunnett_pvalue, dunnett_quantile
+from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
 from ._oneway import ADJUST, _adjust
 
 __all__ = ["two_way", "repeated_measures"]
@@ -22,47 +22,42 @@ def _ols(formula, frame):
 
 
 def _contrast_rows(cells, pairs, mse, df, method, ctrl, alternative, ci_level, within):
-    """pairs of (group1, group2) of cell (mean, n) with pooled MSE; method dunnett / tukey / adjust name."""
-    rows = []
+    """pairs of (group1, group2) of cell (mean, n) with pooled MSE; method dunnett / tukey / adjust name. The
+    family's table and critical value are computed once; the comparisons are arrays."""
+    if not pairs:
+        return []
+    g1 = [a for a, _ in pairs]
+    g2 = [c for _, c in pairs]
+    m1 = np.array([cells[a][0] for a in g1])
+    m2 = np.array([cells[c][0] for c in g2])
+    n1 = np.array([cells[a][1] for a in g1], float)
+    n2 = np.array([cells[c][1] for c in g2], float)
+    est = m1 - m2
+    se = np.sqrt(mse * (1 / n1 + 1 / n2))
+    t = est / se
+    m = est.size
     if method == "dunnett":
-        lam = np.array([np.sqrt(cells[a][1] / (cells[a][1] + cells[c][1])) for a, c in pairs])
-        crit = dunnett_quantile(ci_level, lam, df, two_sided=alternative == "two-sided")
-        for a, c in pairs:
-            est = cells[a][0] - cells[c][0]
-            se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
-            t = est / se
-            p = dunnett_pvalue(t, lam, df, alternative=alternative)
-            rows.append(_row(a, c, within, est, se, t, df, p, p, est - crit * se, est + crit * se,
-                             "Dunnett (pooled error)", "single-step (exact multivariate t)", ci_level))
-        return rows
-    if method == "tukey":
-        k = len({x for p in pairs for x in p})
-        qc = float(stats.studentized_range.ppf(ci_level, k, df))
-        for a, c in pairs:
-            est = cells[a][0] - cells[c][0]
-            se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
-            p = float(stats.studentized_range.sf(abs(est) / se * np.sqrt(2), k, df))
-            h = qc / np.sqrt(2) * se
-            rows.append(_row(a, c, within, est, se, est / se, df, p, p, est - h, est + h, "Tukey-Kramer (pooled error)",
-                             "studentized range", ci_level))
-        return rows
-    raw = []
-    for a, c in pairs:
-        est = cells[a][0] - cells[c][0]
-        se = np.sqrt(mse * (1 / cells[a][1] + 1 / cells[c][1]))
-        t = est / se
-        p = 2 * stats.t.sf(abs(t), df) if alternative == "two-sided" else (
+        p, crit = dunnett_family(t, np.sqrt(n1 / (n1 + n2)), df, level=ci_level, alternative=alternative)
+        lo, hi = est - crit * se, est + crit * se
+        pa, name, adjustment = p, "Dunnett (pooled error)", "single-step (exact multivariate t)"
+    elif method == "tukey":
+        k = len(set(g1) | set(g2))
+        qc = float(tukey_quantile(ci_level, k, df)[0])
+        p = tukey_sf(np.abs(t) * np.sqrt(2), k, df)
+        h = qc / np.sqrt(2) * se
+        lo, hi = est - h, est + h
+        pa, name, adjustment = p, "Tukey-Kramer (pooled error)", "studentized range"
+    else:
+        p = 2 * stats.t.sf(np.abs(t), df) if alternative == "two-sided" else (
             stats.t.sf(t, df) if alternative == "greater" else stats.t.cdf(t, df))
-        raw.append((a, c, est, se, t, p))
-    adj = _adjust([x[5] for x in raw], ADJUST[method])
-    m = len(raw)
-    a_ = (1 - ci_level) / m if method in ("bonferroni", "holm") else (
-        1 - ci_level ** (1 / m) if method in ("sidak", "holm-sidak") else 1 - ci_level)
-    tc = stats.t.ppf(1 - a_ / 2, df)
-    for (a, c, est, se, t, p), pa in zip(raw, adj):
-        rows.append(_row(a, c, within, est, se, t, df, p, pa, est - tc * se, est + tc * se, "t test (pooled error)",
-                         method, ci_level))
-    return rows
+        pa = _adjust(p, ADJUST[method])
+        a_ = (1 - ci_level) / m if method in ("bonferroni", "holm") else (
+            1 - ci_level ** (1 / m) if method in ("sidak", "holm-sidak") else 1 - ci_level)
+        tc = stats.t.ppf(1 - a_ / 2, df)
+        lo, hi = est - tc * se, est + tc * se
+        name, adjustment = "t test (pooled error)", method
+    return [_row(a, c, within, e, s_, t_, df, p_, pa_, l_, h_, name, adjustment, ci_level)
+            for a, c, e, s_, t_, p_, pa_, l_, h_ in zip(g1, g2, est, se, t, p, pa, lo, hi)]
 
 
 def _row(g1, g2, within, est, se, t, df, p, pa, lo, hi, method, adjustment, ci_level):
@@ -100,7 +95,7 @@ def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anov
     mse = float(model.mse_resid)
     ph = posthoc or ("dunnett" if ctrl else ("tukey" if len(levels) > 2 else "sidak"))
     comps = []
-    for bl in by_levels:
+    for bl in by_levels if ph != "omnibus" else []:
         cells = {}
         for lev in levels:
             v = f.loc[(f.g == lev) & (f.b == bl), "y"]
@@ -108,8 +103,9 @@ def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anov
         pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
                  else [(b_, a) for a, b_ in combinations(levels, 2)])
         comps += _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, bl)
-    notes.append(f"Simple effects of the group within each level of the second factor use the pooled error of the "
-                 f"two-way model (MSE {mse:.4g} on {df_res:g} df); adjustment '{ph}' within each level.")
+    if ph != "omnibus":
+        notes.append(f"Simple effects of the group within each level of the second factor use the pooled error of "
+                     f"the two-way model (MSE {mse:.4g} on {df_res:g} df); adjustment '{ph}' within each level.")
     return {"omnibus": pd.DataFrame(omnibus), "comparisons": pd.DataFrame(comps), "method": omnibus[0]["method"],
             "posthoc": ph, "assumptions": check_assumptions(model.resid.to_numpy(),
                                                              [g_.y.to_numpy() for _, g_ in f.groupby(["g", "b"])])}
@@ -147,6 +143,6 @@ def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
     ph = posthoc or ("dunnett" if ctrl else "tukey")
     pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
              else [(b_, a) for a, b_ in combinations(levels, 2)])
-    comps = _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, "")
+    comps = _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, "") if ph != "omnibus" else []
     return {"omnibus": pd.DataFrame(omnibus), "comparisons": pd.DataFrame(comps), "method": omnibus[0]["method"],
             "posthoc": ph, "residuals": model.resid.to_numpy()}
