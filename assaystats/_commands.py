@@ -106,6 +106,7 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    from ._result import plain_text
     from .io import write_json
     from .report import build_report, figure_to_png_bytes
 
@@ -125,7 +126,7 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
                 used.add(name)
                 df.to_csv(tmp / "tables" / f"{fname}.csv", index=False)
         for name, make in res.figures().items():
-            fig = make()
+            fig = plain_text(make())
             png = figure_to_png_bytes(fig)
             pngs[(i - 1, name)] = png
             (tmp / "figures" / f"{prefix}{name}.png").write_bytes(png)
@@ -311,25 +312,9 @@ def _run_compare(args) -> Run:
 
 
 def _read_efficiency(path):
-    from .assays import standard_curve
-    from .io import read_table
+    from .assays import read_efficiency
 
-    t = read_table(path, labels=[c for c in ("gene", "Gene", "GENE")])
-    cols = {c.lower(): c for c in t.columns}
-    try:
-        from .assays import read_efficiency
-    except ImportError:
-        read_efficiency = None
-    if read_efficiency is not None:
-        return read_efficiency(t, file=str(path))
-    if "gene" not in cols:
-        raise AssayDataError("the efficiency table needs a 'gene' column", file=path)
-    if "efficiency" in cols:
-        return {str(g): float(e) for g, e in zip(t[cols["gene"]], t[cols["efficiency"]])}
-    if "amount" in cols and "ct" in cols:
-        curve = standard_curve(t, amount=cols["amount"], ct=cols["ct"], gene=cols["gene"])
-        return dict(zip(curve.gene, curve.amplification))
-    raise AssayDataError("the efficiency table needs columns gene,efficiency or gene,amount,ct", file=path)
+    return read_efficiency(path)
 
 
 def _required(args, dest: str, option: str) -> None:
@@ -522,7 +507,7 @@ def _run_scrna(args) -> Run:
         raise AssayDataError("the scrna command needs scanpy: pip install 'assaystats[scrna]'") from None
     res = run(samples, reference=args.reference, seed=args.seed, gene_sets=args.genes, n_neighbors=args.neighbors,
               resolution=args.resolution, remove_doublets=args.remove_doublets, max_pct_mito=args.max_pct_mito,
-              conditions=conditions or None, batch=args.batch)
+              conditions=conditions or None, batch=args.batch, highlight=_comma_list(args.highlight) or None)
     args.input = ", ".join(f"{k}={v}" for k, v in samples.items())
     if args.title is None:
         args.title = f"assaystats scrna: {' vs '.join(res.meta['samples'])} (reference {args.reference})"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table",
-           "short_label", "LABEL_LIMIT"]
+           "short_label", "plain_text", "LABEL_LIMIT"]
 
 #: labels longer than this many characters are shortened in figures (tables keep the full text)
 LABEL_LIMIT = 40
@@ -163,6 +163,20 @@ def short_label(text, limit: int = LABEL_LIMIT) -> str:
         return s
     head = (limit - 1) * 2 // 3
     return s[:head] + "\u2026" + s[len(s) - (limit - 1 - head):]
+
+
+def plain_text(fig, limit: int = LABEL_LIMIT):
+    """Every text of a figure drawn as plain text (no mathtext) and shortened to ``limit`` characters per line: the
+    safety net under the figures of every analysis, whose labels are user text."""
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        t.set_parse_math(False)
+        s = t.get_text()
+        if len(s) > limit:
+            t.set_text("\n".join(short_label(line, max(limit, 3 * limit if "\n" in s else limit))
+                                 for line in s.split("\n")))
+    return fig
 
 
 def p_words(p) -> str:

@@ -77,9 +77,27 @@ def check_numeric(df: pd.DataFrame, column: str, *, file: str | None = None,
         raise AssayDataError(
             f"column {column!r} has infinite values ({row_list(inf)}); expected finite numbers",
             file=file, column=column, rows=(inf + 1).tolist())
+    check_magnitude(values, column, file=file, raw=raw)
     if not allow_missing:
         check_no_missing(values, column, file=file)
     return values
+
+
+#: values beyond this magnitude cannot be analysed in double precision (their squares, and so every variance and
+#: sum of squares, overflow at about 1.3e154); no assay reads near it, so such a value is a unit or export mistake
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitude(values: np.ndarray, column: str, *, file: str | None = None, raw=None) -> None:
+    """Finite values too large to square are an error naming the rows (never an overflow deep in a fit)."""
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero(np.isfinite(values) & (np.abs(values) > MAX_MAGNITUDE))
+    if big.size:
+        shown = raw.iloc[big].tolist() if raw is not None else values[big].tolist()
+        raise AssayDataError(
+            f"column {column!r} has {big.size} value{'s' if big.size > 1 else ''} too large to analyse "
+            f"({row_list(big, shown)}); expected magnitudes below 1e150: rescale the unit (e.g. use log10 or "
+            "thousands) or check the export", file=file, column=column, rows=(big + 1).tolist())
 
 
 def check_no_missing(values: np.ndarray, column: str, *, file: str | None = None, what: str = "value") -> None:
@@ -109,8 +127,9 @@ def check_choice(name: str, value, choices: Iterable) -> None:
 
 # -- missing values and requested levels ----------------------------------------------------------------
 
-#: R's and Excel's missing-value markers; ``io.read_table`` reads each of them as missing in every column.
-NA_MARKERS = ("", "NA", "NaN", "nan", "#N/A")
+#: R's and Excel's missing-value markers, and the TCGA/GDC clinical ones; ``io.read_table`` reads each of them as
+#: missing in every column. 'n/a' and '-' are not among them: in a numeric column they are named as errors.
+NA_MARKERS = ("", "NA", "NaN", "nan", "#N/A", "[Not Available]", "[Unknown]", "[Not Evaluated]", "[Not Applicable]")
 
 
 def _levels_text(values, limit: int = 8) -> str:

@@ -326,6 +326,8 @@ def _scrna_args(sr):
                     help="correct for the libraries before neighbours (needs several per condition, and harmonypy "
                     "or bbknn installed)")
     sr.add_argument("--genes", metavar="FILE", help="gene sets (GMT or one gene per line); default: the study's sets")
+    sr.add_argument("--highlight", help="genes drawn in the embedding, dot plot and scatter, comma separated "
+                    "(default: genes of the gene sets)")
     sr.add_argument("--seed", type=int, default=0, help="random seed of every stochastic step (default: 0)")
     sr.add_argument("--neighbors", type=int, default=15, help="neighbours of the kNN graph (default: 15)")
     sr.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default: 1.0)")

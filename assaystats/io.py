@@ -77,7 +77,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
         import io as _io
 
         try:
-            df = pd.read_csv(_io.StringIO(text), sep=delim, skipinitialspace=True, dtype=str,
+            df = pd.read_csv(_io.StringIO(text), sep=delim, skipinitialspace=False, dtype=str,
                              keep_default_na=False, na_values=list(NA_MARKERS), engine="c")
         except (pd.errors.ParserError, csv.Error) as exc:
             raise AssayDataError(f"cannot be read as a table: {_parser_message(exc)}; every row needs as many "
@@ -96,11 +96,15 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
             if changed:
                 notes.append(f"column {c!r}: leading or trailing spaces removed from {changed} "
                              f"value{'s' if changed > 1 else ''}")
-            stripped = stripped.map(lambda v: None if v == "" else v)
+            stripped = stripped.map(lambda v: None if v in NA_MARKERS else v)
             df[c] = stripped.astype(object)
             continue
         # numbers stay numbers: convert columns that parse completely; leave the rest as text so that
         # validators can point at the offending cells.
+        if col.dtype == object:
+            col = col.map(lambda v: v.strip() if isinstance(v, str) else v)
+            col = col.map(lambda v: None if isinstance(v, str) and v in NA_MARKERS else v)
+            df[c] = col
         conv = pd.to_numeric(col, errors="coerce")
         if conv.notna().sum() == col.notna().sum():
             df[c] = conv.astype(float) if conv.notna().sum() == 0 else conv

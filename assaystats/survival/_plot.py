@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._result import format_number, format_p
+from .._result import format_number, format_p, short_label
 
 __all__ = ["plot_km", "plot_forest", "plot_cut_scan"]
 
@@ -26,7 +26,7 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
         s = np.r_[1.0, c.surv.to_numpy(float)]
         col = cmap(k % 10)
         n = int(result.table.set_index("group").loc[lev, "n"])
-        ax.step(t, s, where="post", color=col, lw=1.6, label=f"{lev} (n = {n})")
+        ax.step(t, s, where="post", color=col, lw=1.6, label=f"{short_label(lev)} (n = {n})")
         if bands:
             lo = np.r_[1.0, c.ci_low.to_numpy(float)]
             hi = np.r_[1.0, c.ci_high.to_numpy(float)]
@@ -36,7 +36,7 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, tmax * 1.02)
     ax.set_ylabel("survival probability")
-    ax.set_xlabel(f"{m['time']}" + (f" ({m['time_unit']})" if m.get("time_unit") else ""))
+    ax.set_xlabel(f"{short_label(m['time'])}" + (f" ({m['time_unit']})" if m.get("time_unit") else ""))
     text = []
     if result.logrank is not None:
         lr = result.logrank.iloc[0]
@@ -52,7 +52,7 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
             text.append("median not reached")
     hr = result.hr_label()
     if hr:
-        text.append(hr)
+        text.append(short_label(hr, 3 * 40))
     if result.cutpoint is not None:
         c = result.cutpoint.iloc[0]
         text.append(f"optimal cut {format_number(c.cutpoint)}; corrected p = {format_p(c.p_value)}")
@@ -74,7 +74,7 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
         tax.set_xlim(ax.get_xlim())
         tax.set_ylim(-0.6, len(m["levels"]) - 0.4)
         tax.set_yticks(range(len(m["levels"])))
-        tax.set_yticklabels(list(reversed(m["levels"])), fontsize=7)
+        tax.set_yticklabels([short_label(v) for v in reversed(m["levels"])], fontsize=7)
         tax.tick_params(axis="y", length=0, pad=14)
         for lab, k in zip(tax.get_yticklabels(), reversed(range(len(m["levels"])))):
             lab.set_color(cmap(k % 10))
@@ -96,7 +96,7 @@ def plot_forest(result, ax=None):
     ax.axvline(1, color="0.5", ls="--")
     ax.set_xscale("log")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{t}  {format_number(h, 3)} ({format_number(lo, 3)}-{format_number(hi, 3)})"
+    ax.set_yticklabels([f"{short_label(t)}  {format_number(h, 3)} ({format_number(lo, 3)}-{format_number(hi, 3)})"
                         for t, h, lo, hi in zip(cox.term, cox.hr, cox.hr_ci_low, cox.hr_ci_high)], fontsize=8)
     ax.set_xlabel(f"hazard ratio ({100 * result.meta['ci_level']:g}% CI, log scale)")
     return ax
@@ -111,7 +111,7 @@ def plot_cut_scan(result, ax=None):
         _, ax = plt.subplots(figsize=(5.5, 3.4))
     ax.plot(sc.cut, sc.statistic, "o-", ms=3, color="C0")
     ax.axvline(c.cutpoint, color="C3", ls="--", lw=1)
-    ax.set_xlabel(f"cut point of {result.meta['expression']}")
+    ax.set_xlabel(f"cut point of {short_label(result.meta['expression'])}")
     ax.set_ylabel("standardized log-rank statistic")
     ax.set_title(f"maximum {format_number(c.statistic, 3)} at {format_number(c.cutpoint)}; corrected p = "
                  f"{format_p(c.p_value)}", fontsize=9)
