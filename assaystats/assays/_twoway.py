@@ -60,6 +60,15 @@ def _contrast_rows(cells, pairs, mse, df, method, ctrl, alternative, ci_level, w
             for a, c, e, s_, t_, p_, pa_, l_, h_ in zip(g1, g2, est, se, t, p, pa, lo, hi)]
 
 
+def _check_posthoc(ph, design):
+    from ..errors import AssayDataError
+
+    if ph in ("games-howell", "dunn"):
+        raise AssayDataError(f"posthoc {ph!r} is for one-way designs of independent groups; with {design} the post "
+                             "tests use the pooled error of the model: use tukey, dunnett (with a control), sidak, "
+                             "holm-sidak, bonferroni, holm, bh, none or omnibus")
+
+
 def _row(g1, g2, within, est, se, t, df, p, pa, lo, hi, method, adjustment, ci_level):
     return {"group1": g1, "group2": g2, "within": within, "estimate": float(est), "se": float(se),
             "statistic": float(t), "df": float(df), "p_value": float(p), "p_adjusted": float(pa),
@@ -94,12 +103,12 @@ def two_way(frame, levels, by_levels, ctrl, posthoc, alternative, ci_level, anov
                         "ss": float(row["sum_sq"])})
     mse = float(model.mse_resid)
     ph = posthoc or ("dunnett" if ctrl else ("tukey" if len(levels) > 2 else "sidak"))
+    _check_posthoc(ph, "a second factor (by)")
     comps = []
+    stats_of = f.groupby(["b", "g"], sort=False)["y"].agg(["mean", "size"])
     for bl in by_levels if ph != "omnibus" else []:
-        cells = {}
-        for lev in levels:
-            v = f.loc[(f.g == lev) & (f.b == bl), "y"]
-            cells[lev] = (float(v.mean()), int(v.size))
+        cells = {lev: (float(stats_of.loc[(bl, lev), "mean"]), int(stats_of.loc[(bl, lev), "size"]))
+                 for lev in levels}
         pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
                  else [(b_, a) for a, b_ in combinations(levels, 2)])
         comps += _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, bl)
@@ -141,6 +150,7 @@ def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
     n = len(wide)
     cells = {lev: (float(wide[lev].mean()), n) for lev in levels}
     ph = posthoc or ("dunnett" if ctrl else "tukey")
+    _check_posthoc(ph, "subjects as blocks (pair or crossed replicates)")
     pairs = ([(g, ctrl) for g in levels if g != ctrl] if ph == "dunnett"
              else [(b_, a) for a, b_ in combinations(levels, 2)])
     comps = _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, "") if ph != "omnibus" else []

@@ -233,3 +233,24 @@ def test_missing_values_through_the_command(tmp_path, capsys):
     desc = pd.read_csv(out / "tables" / "descriptives.csv")
     assert desc.group.tolist() == ["A", "B"] and desc.n.tolist() == [2, 3]
     assert "2 rows left out" in (out / "report.html").read_text()
+
+
+# -- post tests that need independent groups ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("kw", [{"by": "b", "posthoc": "games-howell"}, {"by": "b", "posthoc": "dunn"},
+                                {"pair": "rep", "posthoc": "games-howell"}])
+def test_one_way_post_tests_with_blocks_or_a_second_factor_are_refused(kw):
+    """These ran into a KeyError (exit 1, 'internal error') before."""
+    d = table(groups="ABC", n=8).assign(b=lambda x: np.tile(["x", "y"], len(x) // 2),
+                                        rep=lambda x: np.tile(np.repeat([f"s{i}" for i in range(4)], 2), 3))
+    with pytest.raises(AssayDataError, match=f"posthoc '{kw['posthoc']}' is for one-way designs"):
+        compare(d, value="y", group="g", **kw)
+
+
+def test_omnibus_only_with_a_second_factor():
+    d = table(groups="ABC", n=8).assign(b=lambda x: np.tile(["x", "y"], len(x) // 2))
+    res = compare(d, value="y", group="g", by="b", posthoc="omnibus")
+    full = compare(d, value="y", group="g", by="b")
+    assert len(res.table) == 0 and len(full.table) == 6
+    np.testing.assert_allclose(res.omnibus.p_value, full.omnibus.p_value, rtol=1e-12)
+    _render_all(res)
