@@ -280,7 +280,7 @@ def _run_doseresponse(args) -> Run:
 
     def go():
         res = fit(data, dose=args.dose, response=args.response, group=args.group, replicate=args.replicate,
-                  model=args.model, fixed=fixed, reference=args.control, ed=ed, cov=args.cov,
+                  model=args.model, fixed=fixed, control=args.control, ed=ed, cov=args.cov,
                   interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
                   normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
                   compare=compare, p_adjust=_p_adjust(args.p_adjust), share=share, dose_unit=args.dose_unit,
@@ -305,7 +305,7 @@ def _run_compare(args) -> Run:
     kw = {"order": _comma_list(args.order)} if _comma_list(args.order) else {}
     res = _warned(AssayWarning, lambda: compare(
         data, value=args.value, group=args.group, control=args.control, by=args.by, replicate=args.replicate,
-        pair=args.subject, test=args.test, posthoc=args.posthoc, alternative=args.alternative,
+        subject=args.subject, test=args.test, posthoc=args.posthoc, alternative=args.alternative,
         ci_level=args.ci_level, level=args.level, anova_type=args.anova_type, error=args.error, source=args.input,
         **kw))
     return Run([res], input_path, message=f"{len(res.table)} comparisons")
@@ -333,7 +333,7 @@ def _run_qpcr(args) -> Run:
     eff = _read_efficiency(args.efficiency) if args.efficiency else None
     refs = _comma_list(args.reference_gene)
     res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
-               calibrator=args.control, efficiency=eff, undetermined=args.undetermined,
+               control=args.control, efficiency=eff, undetermined=args.undetermined,
                spread_limit=args.spread_limit, ci_level=args.ci_level, test=args.test, source=args.input)
     return Run([res], input_path, message=f"{len(res.meta['targets'])} target genes")
 
@@ -390,7 +390,7 @@ def _run_paired_genes(args) -> Run:
     _required(args, "subject", "--subject")
 
     input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
-    res = paired_genes(data, gene=args.gene, value=args.value, pair=args.subject, group=args.group,
+    res = paired_genes(data, gene=args.gene, value=args.value, subject=args.subject, group=args.group,
                        control=args.control, ci_level=args.ci_level, source=args.input)
     return Run([res], input_path, message=f"{len(res.table)} genes")
 
@@ -405,7 +405,7 @@ def _run_survival(args) -> Run:
         raise AssayDataError(f"--times expects numbers separated by commas; got {args.times!r}") from None
     res = analyze(data, time=args.time, event=args.event, event_value=args.event_value, group=args.group,
                   expression=args.expression, cutoff=args.cutoff,
-                  covariates=_comma_list(args.covariates), reference=args.control,
+                  covariates=_comma_list(args.covariates), control=args.control,
                   order=_comma_list(args.order) or None, conf_type=args.conf_type, ci_level=args.ci_level,
                   ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop,
                   time_unit=args.time_unit or "", source=args.input)

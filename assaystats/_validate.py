@@ -6,6 +6,8 @@ Row numbers in messages are 1-based data rows as a spreadsheet user counts them 
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -96,8 +98,8 @@ def check_magnitude(values: np.ndarray, column: str, *, file: str | None = None,
         shown = raw.iloc[big].tolist() if raw is not None else values[big].tolist()
         raise AssayDataError(
             f"column {column!r} has {big.size} value{'s' if big.size > 1 else ''} too large to analyse "
-            f"({row_list(big, shown)}); expected magnitudes below 1e150: rescale the unit (e.g. use log10 or "
-            "thousands) or check the export", file=file, column=column, rows=(big + 1).tolist())
+            f"({row_list(big, shown)}); expected magnitudes below 1e150: rescale the unit (a larger unit: "
+            "thousands, millions) or check the export", file=file, column=column, rows=(big + 1).tolist())
 
 
 def check_no_missing(values: np.ndarray, column: str, *, file: str | None = None, what: str = "value") -> None:
@@ -123,6 +125,30 @@ def check_choice(name: str, value, choices: Iterable) -> None:
     choices = list(choices)
     if value not in choices:
         raise AssayDataError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+# -- keyword names ---------------------------------------------------------------------------------------
+
+def renamed_keywords(**renames):
+    """Keep the old keyword names of a public function for one release: ``@renamed_keywords(pair="subject")``
+    maps ``pair=`` to ``subject=`` with a FutureWarning (shown to users by default), so the API and the command
+    line can use the same names."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kw):
+            for old, new in renames.items():
+                if old in kw:
+                    if new in kw:
+                        raise TypeError(f"{fn.__name__}() got both {old}= (deprecated) and {new}=")
+                    warnings.warn(f"{fn.__name__}({old}=...) is deprecated; use {new}=", FutureWarning, stacklevel=2)
+                    kw[new] = kw.pop(old)
+            return fn(*args, **kw)
+
+        wrapper.__renamed_keywords__ = dict(renames)
+        return wrapper
+
+    return deco
 
 
 # -- missing values and requested levels ----------------------------------------------------------------

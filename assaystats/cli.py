@@ -188,8 +188,9 @@ def _compare_args(c):
                                                        "brown-forsythe", "kruskal", "poisson", "negbin"],
                    help="test (default auto: Welch/paired t for two groups, ANOVA for more; poisson/negbin for counts)")
     c.add_argument("--posthoc", choices=["dunnett", "tukey", "sidak", "holm-sidak", "bonferroni", "holm", "bh",
-                                         "games-howell", "dunn", "none"],
-                   help="post test (default: dunnett with --control, else tukey)")
+                                         "games-howell", "dunn", "none", "omnibus"],
+                   help="post test (default: dunnett with --control, else tukey); none = all pairs without "
+                   "adjustment (Fisher's LSD); omnibus = the omnibus test alone")
     c.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                    help="alternative hypothesis of two-group and control comparisons (default: two-sided)")
     c.add_argument("--level", default="auto", choices=["auto", "replicate", "mixed", "cell"],

@@ -27,6 +27,7 @@ from .._validate import (
     check_level,
     check_numeric,
     check_order,
+    renamed_keywords,
     row_list,
 )
 from ..errors import AssayDataError, AssayWarning
@@ -137,8 +138,9 @@ def _check_control(control, levels, group, src) -> str:
                          column=group)
 
 
+@renamed_keywords(pair="subject")
 def compare(data, *, value: str, group: str, control: str | None = None, by: str | None = None,
-            replicate: str | None = None, pair: str | None = None, test: str = "auto",
+            replicate: str | None = None, subject: str | None = None, test: str = "auto",
             posthoc: str | None = None, alternative: str = "two-sided", ci_level: float = 0.95,
             level: str = "auto", anova_type: int = 2, order: Sequence[str] | None = None, error: str = "sem",
             source: str | None = None):
@@ -151,7 +153,8 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     control : the control level (Dunnett; also the reference of two-group estimates, group - control).
     by : a second factor (two-way ANOVA and simple effects of ``group`` within each level of ``by``).
     replicate : the independent unit (experiment, animal). Default analysis on replicate means.
-    pair : subject id for paired / repeated measures designs without a replicate column.
+    subject : subject id for paired / repeated measures designs without a replicate column (``pair=`` is its
+        deprecated name).
     test : 'auto' or one of welch, student, paired, ratio-paired, mann-whitney, wilcoxon, anova, welch-anova,
         brown-forsythe, kruskal; for counts 'poisson' or 'negbin' (GLM, rate ratios vs the control).
     posthoc : dunnett, tukey, sidak, holm-sidak, bonferroni, holm, bh, games-howell, dunn, none (pooled-error t
@@ -168,6 +171,7 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     pair) are left out and counted: ``meta['rows_left_out']`` (column -> rows) and a sentence in
     ``meta['notes']``. Values must be finite and below VALUE_LIMIT in magnitude.
     """
+    pair = subject
     import pandas as pd
 
     from ._result import ComparisonResult

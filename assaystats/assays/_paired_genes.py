@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from .._result import Result, format_number, format_p
-from .._validate import check_columns, check_level, check_numeric
+from .._validate import check_columns, check_level, check_numeric, renamed_keywords
 from ..errors import AssayDataError
 from ._qpcr import _label_column, _label_text
 from ._twogroup import paired_t, wilcoxon_signed_rank
@@ -72,9 +72,12 @@ class PairedGenesResult(Result):
                 "than 50 pairs); q values are Benjamini-Hochberg across genes for each test.")
 
 
-def paired_genes(data, *, gene: str, value: str, pair: str, group: str, control: str, ci_level: float = 0.95,
+@renamed_keywords(pair="subject")
+def paired_genes(data, *, gene: str, value: str, subject: str, group: str, control: str, ci_level: float = 0.95,
                  source: str | None = None) -> PairedGenesResult:
-    """Tumour vs matched normal for every gene: long table (gene, value, pair id, group with two levels)."""
+    """Tumour vs matched normal for every gene: long table (gene, value, subject id, group with two levels);
+    ``pair=`` is the deprecated name of ``subject=``."""
+    pair = subject
     import pandas as pd
     from statsmodels.stats.multitest import multipletests
 

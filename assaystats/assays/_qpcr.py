@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import NA_MARKERS, check_columns, check_level, row_list
+from .._validate import NA_MARKERS, check_columns, check_level, renamed_keywords, row_list
 from ..errors import AssayDataError
 
 __all__ = ["qpcr", "standard_curve", "genorm_m", "read_efficiency", "NONDETECT", "CT_MAX"]
@@ -278,8 +278,9 @@ def read_efficiency(table, *, file: str | None = None) -> dict[str, float]:
                          f"{', '.join(repr(str(c)) for c in table.columns)}", file=src)
 
 
+@renamed_keywords(calibrator="control")
 def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", group: str = "group",
-         reference_genes: Sequence[str], calibrator: str, efficiency: Mapping[str, float] | None = None,
+         reference_genes: Sequence[str], control: str, efficiency: Mapping[str, float] | None = None,
          undetermined: str | float = "exclude", spread_limit: float = 0.5, ci_level: float = 0.95,
          test: str = "auto", source: str | None = None):
     """Relative expression of every target gene in every group against ``calibrator``.
@@ -288,7 +289,8 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
     ----------
     data : long table of wells: sample, group, gene, Ct (technical replicates as separate rows).
     reference_genes : one or more reference (housekeeping) genes.
-    calibrator : the group everything is expressed relative to (e.g. siCtrl, parental).
+    control : the group everything is expressed relative to, the calibrator (e.g. siCtrl, parental);
+        ``calibrator=`` is its deprecated name.
     efficiency : gene -> amplification factor (2 = 100 %) or efficiency in percent; default 2 for all (Livak).
     undetermined : 'exclude' or a cycle number to substitute for non-detects (flagged either way).
     spread_limit : SD of technical-replicate Ct above which a sample/gene is flagged.
@@ -322,7 +324,7 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
     for r in refs:
         check_level(r, genes_present, option="reference gene", column=gene, file=src)
     groups = list(dict.fromkeys(wells.group))
-    calibrator = check_level(_label_text(calibrator), groups, option="calibrator", column=group, file=src)
+    calibrator = check_level(_label_text(control), groups, option="--control", column=group, file=src)
     per_sample = wells.groupby("sample", sort=False)["group"].nunique()
     if (per_sample > 1).any():
         bad = per_sample[per_sample > 1].index[0]

@@ -80,7 +80,7 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     if missing:
         notes.append(_missing_note(gene, missing))
     if matched.patient.nunique() >= 3:
-        paired = compare(matched, value=gene, group="tissue", control="normal", pair="patient")
+        paired = compare(matched, value=gene, group="tissue", control="normal", subject="patient")
         rows.append(paired.table.assign(within=f"matched pairs (n = {matched.patient.nunique()})"))
     table = pd.concat(rows, ignore_index=True)
     meta = dict(unpaired.meta)

@@ -3,7 +3,7 @@
 >>> import assaystats
 >>> df = assaystats.datasets.load("sorafenib_ic50")
 >>> res = assaystats.doseresponse.fit(df, dose="dose_uM", response="viability", group="line",
-...                                   replicate="experiment", reference="Huh7-P")   # doctest: +SKIP
+...                                   replicate="experiment", control="Huh7-P")   # doctest: +SKIP
 >>> res.fits; res.comparisons; res.plot()                                              # doctest: +SKIP
 
 See ``docs/doseresponse.md`` for the models, the table schemas and the conventions (Hill sign, intervals).

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_columns, check_nonnegative, check_numeric, row_list
+from .._validate import check_choice, check_columns, check_nonnegative, check_numeric, renamed_keywords, row_list
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
@@ -58,8 +58,9 @@ def _ordered_levels(labels: Sequence[str]) -> list[str]:
     return list(seen)
 
 
+@renamed_keywords(reference="control")
 def fit(data, *, dose: str, response: str, group: str | None = None, replicate: str | None = None,
-        model: str = "ll4", fixed: Mapping[str, float] | None = None, reference: str | None = None,
+        model: str = "ll4", fixed: Mapping[str, float] | None = None, control: str | None = None,
         ed: Sequence[float] = (10, 50, 90), cov: str = "jtj", interval_method: str = "delta",
         ci_level: float = 0.95, ci_scale: str = "log", normalize: str | None = None,
         blank: float | None = None, abs_response: float | None = None, compare: str = "reference",
@@ -76,7 +77,8 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         is also fitted on its own, and groups are compared on the per-replicate log10 IC50s.
     model : 'll4' (default), 'll3', 'll5', 'w1', 'w2' (see ``MODELS``).
     fixed : public parameters held at values, e.g. ``{"top": 100, "bottom": 0}``.
-    reference : the group the others are compared with (default: the first group in the table).
+    control : the group the others are compared with (default: the first group in the table); ``reference=`` is
+        its deprecated name.
     ed : effective-dose levels p in percent (drc's relative EDp).
     cov : 'jtj' (s^2 (J'J)^-1, as Prism and R nls) or 'hessian' (observed information, as drc).
     interval_method : 'delta' or 'profile' (profile likelihood) for parameters and effective doses.
@@ -129,6 +131,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     groups = _label_column(df, group, src) if group else ["all"] * len(df)
     reps = _label_column(df, replicate, src) if replicate else None
     levels = _ordered_levels(groups)
+    reference = control
     if reference is not None and str(reference) not in levels:
         raise AssayDataError(f"reference group {reference!r} is not a level of column {group!r} "
                              f"(levels: {', '.join(map(repr, levels))})", file=src, column=group)

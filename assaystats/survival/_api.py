@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_level, check_order, row_list
+from .._validate import check_choice, check_level, check_order, renamed_keywords, row_list
 from ..errors import AssayDataError
 from ._cox import cox_fit
 from ._cutpoint import maxstat_logrank, split_by_rule
@@ -17,9 +17,10 @@ from ._logrank import logrank, logrank_trend, pairwise_logrank
 __all__ = ["analyze"]
 
 
+@renamed_keywords(reference="control")
 def analyze(data, *, time: str, event: str, event_value=None, group: str | None = None,
             expression: str | None = None, cutoff: str = "median", covariates: Sequence[str] = (),
-            reference: str | None = None, order: Sequence[str] | None = None, conf_type: str = "log",
+            control: str | None = None, order: Sequence[str] | None = None, conf_type: str = "log",
             ci_level: float = 0.95, ties: str = "efron", times: Sequence[float] = (), rmst_tau: float | None = None,
             minprop: float = 0.1, rho: float = 0.0, time_unit: str = "", source: str | None = None):
     """Survival overall, by groups or by expression.
@@ -42,7 +43,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     covariates : adjust the Cox model. A column whose non-missing values are all numbers is numeric (whatever its
         dtype); a column of text is categorical, dummy coded against its first level in sorted order (as an R
         factor); a column of numbers with a few text values is an error naming them.
-    reference : reference group of the hazard ratio (default: the first level, or 'low' for expression); it must be
+    control : reference group of the hazard ratio (default: the first level, or 'low' for expression); it must be
         a level exactly (case-only differences are named in the error).
     order : the order of the groups (table, figure, trend test); it must list every level present, exactly.
     conf_type : 'log' (R's default), 'log-log' (lifelines, SAS) or 'plain' for Kaplan-Meier intervals.
@@ -55,6 +56,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     maps each such column to its number of missing rows, ``meta["n_dropped"]`` is the number of rows left out and
     ``meta["notes"]`` names them.
     """
+    reference = control
     import pandas as pd
 
     from ._result import SurvivalResult
@@ -71,7 +73,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     overall = group is None and expression is None
     if overall and (reference is not None or order):
-        raise AssayDataError("--reference and --order need --group or --expression (without them there is one "
+        raise AssayDataError("--control and --order need --group or --expression (without them there is one "
                              "Kaplan-Meier curve over all patients)")
     cols = [c for c in [group, expression, *covariates] if c]
     frame, notes, n_dropped, left_out = survival_frame(data, time=time, event=event, event_value=event_value,
@@ -106,7 +108,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         levels = ["low", "high"]
         if order:
             levels, _ = check_order(order, levels, option="--order", column=f"{expression} ({cutoff})", file=src)
-        ref = check_level(_level_text(reference), levels, option="--reference",
+        ref = check_level(_level_text(reference), levels, option="--control",
                           column=f"{expression} ({cutoff})", file=src) if reference is not None else "low"
     elif group is not None:
         rule = f"groups from column {group!r}"
@@ -125,7 +127,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         else:
             levels = [lv for lv in all_levels if lv in present]
         if reference is not None:
-            ref = check_level(_level_text(reference), levels, option="--reference", column=group, file=src)
+            ref = check_level(_level_text(reference), levels, option="--control", column=group, file=src)
         else:
             ref = levels[0]
     else:

@@ -55,7 +55,7 @@ def test_large_values_through_the_command(tmp_path, capsys):
 
 @pytest.mark.parametrize("kw", [{}, {"control": "A"}, {"test": "welch-anova", "posthoc": "games-howell"},
                                 {"test": "kruskal", "posthoc": "dunn"}, {"replicate": "rep"},
-                                {"pair": "rep", "control": "A"}])
+                                {"subject": "rep", "control": "A"}])
 def test_large_ordinary_values_work_and_p_values_follow_a_rescaling(kw):
     """1e6 (a plain large unit) works; p values do not change when the unit is rescaled, up to just below
     VALUE_LIMIT (Welch's df squares the variances: x^4 stays finite)."""
@@ -238,7 +238,7 @@ def test_missing_values_through_the_command(tmp_path, capsys):
 # -- post tests that need independent groups ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("kw", [{"by": "b", "posthoc": "games-howell"}, {"by": "b", "posthoc": "dunn"},
-                                {"pair": "rep", "posthoc": "games-howell"}])
+                                {"subject": "rep", "posthoc": "games-howell"}])
 def test_one_way_post_tests_with_blocks_or_a_second_factor_are_refused(kw):
     """These ran into a KeyError (exit 1, 'internal error') before."""
     d = table(groups="ABC", n=8).assign(b=lambda x: np.tile(["x", "y"], len(x) // 2),

@@ -29,7 +29,7 @@ def long_from_wide(wide, groups, samples=None):
 def test_user_bulletin_2_fold_change():
     ct1 = pd.read_csv(REF / "ct1.csv")
     groups = np.where(np.arange(12) < 6, "brain", "kidney")
-    res = qpcr(long_from_wide(ct1, groups), reference_genes=["GAPDH"], calibrator="brain")
+    res = qpcr(long_from_wide(ct1, groups), reference_genes=["GAPDH"], control="brain")
     r = res.table.set_index("group").loc["kidney"]
     assert r.delta_ct == pytest.approx(ref("ct1_ddct", "delta_ct", "kidney"), rel=1e-12)
     assert r.delta_delta_ct == pytest.approx(ref("ct1_ddct", "delta_delta_ct", "kidney_vs_brain"), rel=1e-12)
@@ -61,7 +61,7 @@ def ct4_long():
 
 
 def test_yuan_2006_welch_on_delta_ct(ct4_long):
-    res = qpcr(ct4_long, reference_genes=["ref"], calibrator="control")
+    res = qpcr(ct4_long, reference_genes=["ref"], control="control")
     r = res.table.set_index("group").loc["treatment"]
     assert r.delta_delta_ct == pytest.approx(ref("ct4_ttest", "welch_estimate", "treatment_vs_control"), rel=1e-10)
     assert r.fold_change == pytest.approx(ref("ct4_ttest", "welch_fold_change", "treatment_vs_control"), rel=1e-10)
@@ -72,19 +72,19 @@ def test_yuan_2006_welch_on_delta_ct(ct4_long):
 
 
 def test_pfaffl_with_efficiencies(ct4_long):
-    res = qpcr(ct4_long, reference_genes=["ref"], calibrator="control", efficiency={"target": 1.9, "ref": 2.05})
+    res = qpcr(ct4_long, reference_genes=["ref"], control="control", efficiency={"target": 1.9, "ref": 2.05})
     r = res.table.set_index("group").loc["treatment"]
     assert r.fold_change == pytest.approx(ref("pfaffl", "ratio", "treatment_vs_control"), rel=1e-10)
     assert r.ci_low == pytest.approx(ref("pfaffl", "welch_fold_change_low", "treatment_vs_control"), rel=1e-9)
     assert r.p_value == pytest.approx(ref("pfaffl", "welch_p", "treatment_vs_control"), rel=1e-8)
     # efficiencies in percent mean the same
-    res2 = qpcr(ct4_long, reference_genes=["ref"], calibrator="control", efficiency={"target": 90, "ref": 105})
+    res2 = qpcr(ct4_long, reference_genes=["ref"], control="control", efficiency={"target": 90, "ref": 105})
     assert res2.table.fold_change.iloc[1] == pytest.approx(r.fold_change, rel=1e-12)
 
 
 def test_genorm_m_and_several_reference_genes():
     d = pd.read_csv(REF / "genorm_long.csv")
-    res = qpcr(d, reference_genes=["REF1", "REF2", "REF3", "REF4"], calibrator="A")
+    res = qpcr(d, reference_genes=["REF1", "REF2", "REF3", "REF4"], control="A")
     m = res.stability.set_index("gene")
     for g in ("REF1", "REF2", "REF3", "REF4"):
         assert m.loc[g, "genorm_m"] == pytest.approx(ref("genorm", "M", g), rel=1e-10)
@@ -100,7 +100,7 @@ def test_example_recovers_knockdown_and_handles_undetermined():
 
     truth = json.loads((datasets.path("zfas1_qpcr").parent / "truth.json").read_text())
     d = datasets.load("zfas1_qpcr")
-    res = qpcr(d, reference_genes=["GAPDH", "ACTB"], calibrator="siCtrl")
+    res = qpcr(d, reference_genes=["GAPDH", "ACTB"], control="siCtrl")
     t = res.table[res.table.group == "siZFAS1"].set_index("gene")
     assert t.loc["ZFAS1", "ci_low"] <= truth["fold_change_ZFAS1"] <= t.loc["ZFAS1", "ci_high"]
     assert 70 < t.loc["ZFAS1", "knockdown_pct"] < 90
@@ -109,7 +109,7 @@ def test_example_recovers_knockdown_and_handles_undetermined():
     assert res.meta["n_nondetect"] == 1
     tech = res.technical.set_index(["sample", "gene"])
     assert tech.loc[("siZFAS1_3", "NANOG"), "n_wells"] == 2 and "nondetect" in tech.loc[("siZFAS1_3", "NANOG"), "flag"]
-    sub = qpcr(d, reference_genes=["GAPDH", "ACTB"], calibrator="siCtrl", undetermined=40)
+    sub = qpcr(d, reference_genes=["GAPDH", "ACTB"], control="siCtrl", undetermined=40)
     assert sub.technical.set_index(["sample", "gene"]).loc[("siZFAS1_3", "NANOG"), "n_wells"] == 3
     assert t["q_value"].notna().all()
 
@@ -122,7 +122,7 @@ def test_bad_inputs(tmp_path, capsys):
     def run(text, *extra):
         f.write_text(text)
         out = tmp_path / "o"
-        code = main(["qpcr", str(f), "--reference-gene", "R", "--calibrator", "A", "--out", str(out), *extra])
+        code = main(["qpcr", str(f), "--reference-gene", "R", "--control", "A", "--out", str(out), *extra])
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and "Traceback" not in err[0] and str(f) in err[0], err
         assert not out.exists()
@@ -130,20 +130,20 @@ def test_bad_inputs(tmp_path, capsys):
 
     assert "'ct'" in run(good.replace("s1,A,T,25.1", "s1,A,T,failed")) and "row 4: 'failed'" in run(
         good.replace("s1,A,T,25.1", "s1,A,T,failed"))
-    assert "calibrator 'Z'" in run(good, "--calibrator", "Z")
+    assert "--control 'Z'" in run(good, "--control", "Z")
     msg = run(good.replace("s0,A,R", "s0,B,R"))
     assert "sample 's0'" in msg and "'group'" in msg
     with pytest.raises(AssayDataError, match="reference gene 'GAPDH'"):
-        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["GAPDH"], calibrator="A")
-    with pytest.raises(AssayDataError, match="calibrator 'Z'"):
-        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["R"], calibrator="Z")
+        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["GAPDH"], control="A")
+    with pytest.raises(AssayDataError, match="--control 'Z'"):
+        qpcr(pd.read_csv(pd.io.common.StringIO(good)), reference_genes=["R"], control="Z")
 
 
 def test_missing_ct_undetermined_is_a_nondetect_not_an_error():
     text = "sample,group,gene,ct\n" + "".join(
         f"s{i},{'A' if i < 3 else 'B'},{g},{'Undetermined' if (i, g) == (4, 'T') else 20 + (g == 'T') * (5 + 0.07 * i * i) + 0.1 * i}\n"
         for i in range(6) for g in ("R", "T"))
-    res = qpcr(pd.read_csv(pd.io.common.StringIO(text)), reference_genes=["R"], calibrator="A")
+    res = qpcr(pd.read_csv(pd.io.common.StringIO(text)), reference_genes=["R"], control="A")
     assert res.meta["n_nondetect"] == 1
     assert res.table.set_index("group").loc["B", "n"] == 2  # sample s4 has no target Ct left
     assert any("s4" in n for n in res.meta["notes"])
@@ -151,7 +151,7 @@ def test_missing_ct_undetermined_is_a_nondetect_not_an_error():
 
 def test_qpcr_command(tmp_path):
     out = tmp_path / "q"
-    assert main(["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH,ACTB", "--calibrator", "siCtrl",
+    assert main(["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH,ACTB", "--control", "siCtrl",
                  "--out", str(out)]) == 0
     t = pd.read_csv(out / "tables" / "relative_expression.csv")
     assert list(t.columns[:9]) == ["group", "gene", "delta_ct", "delta_delta_ct", "fold_change", "ci_low", "ci_high",

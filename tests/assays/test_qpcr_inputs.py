@@ -30,7 +30,7 @@ def wells(n=6, genes=("R", "T"), source="wells.csv"):
 
 def run(d, **kw):
     kw.setdefault("reference_genes", ["R"])
-    kw.setdefault("calibrator", "A")
+    kw.setdefault("control", "A")
     return qpcr(d, **kw)
 
 
@@ -53,7 +53,7 @@ def test_the_command_names_the_file_for_an_infinite_ct(tmp_path, capsys):
     d.loc[2, "ct"] = "inf"
     d.to_csv(f, index=False)
     out = tmp_path / "o"
-    code = main(["qpcr", str(f), "--reference-gene", "R", "--calibrator", "A", "--out", str(out)])
+    code = main(["qpcr", str(f), "--reference-gene", "R", "--control", "A", "--out", str(out)])
     assert_one_line_error(capsys, code, out, f, "column 'ct'", "row 3: 'inf'", "0-50")
 
 
@@ -235,11 +235,11 @@ def test_paired_genes_labels_share_the_checks():
     d = pd.DataFrame([{"gene": g, "patient": f"p{i}", "tissue": t, "value": rng.normal(5 + (t == "T"), 1)}
                       for g in ("G1", "G2") for i in range(5) for t in ("N", "T")])
     d.attrs["source"] = "pairs.csv"
-    res = paired_genes(d, gene="gene", value="value", pair="patient", group="tissue", control="N")
+    res = paired_genes(d, gene="gene", value="value", subject="patient", group="tissue", control="N")
     assert set(res.table.gene) == {"G1", "G2"}
     bad = d.copy()
     bad.loc[3, "gene"] = np.nan
     with pytest.raises(AssayDataError, match=r"^pairs.csv: column 'gene' has 1 empty gene cell \(row 4\)"):
-        paired_genes(bad, gene="gene", value="value", pair="patient", group="tissue", control="N")
+        paired_genes(bad, gene="gene", value="value", subject="patient", group="tissue", control="N")
     with pytest.raises(AssayDataError, match=r"^pairs.csv: control 'n' .* the data have 'N'"):
-        paired_genes(d, gene="gene", value="value", pair="patient", group="tissue", control="n")
+        paired_genes(d, gene="gene", value="value", subject="patient", group="tissue", control="n")

@@ -58,7 +58,7 @@ def test_warpbreaks_poisson_with_crossed_block():
 
 def test_paired_genes_tumour_vs_normal():
     d = pd.read_csv(REF / "paired_genes.csv")
-    res = paired_genes(d, gene="gene", value="expression", pair="patient", group="tissue", control="normal")
+    res = paired_genes(d, gene="gene", value="expression", subject="patient", group="tissue", control="normal")
     t = res.table.set_index("gene")
     assert len(t) == 20
     for g in t.index:

@@ -158,14 +158,14 @@ def sleep():
 
 
 def test_paired_t_and_wilcoxon(sleep):
-    r = compare(sleep, value="extra", group="group", pair="ID", control="1").table.iloc[0]
+    r = compare(sleep, value="extra", group="group", subject="ID", control="1").table.iloc[0]
     assert (r.group1, r.group2) == ("2", "1")
     for col, q in (("estimate", "estimate"), ("statistic", "t"), ("df", "df"), ("ci_low", "lower"),
                    ("ci_high", "upper"), ("se", "se")):
         assert r[col] == pytest.approx(ref("sleep_paired_t", q, "2 - 1"), rel=1e-9), col
     assert r.p_value == pytest.approx(ref("sleep_paired_t", "p", "2 - 1"), rel=1e-8)
     assert r.effect_size == pytest.approx(ref("sleep_paired_t", "d_z", "2 - 1"), rel=1e-10)
-    w = compare(sleep, value="extra", group="group", pair="ID", control="1", test="wilcoxon").table.iloc[0]
+    w = compare(sleep, value="extra", group="group", subject="ID", control="1", test="wilcoxon").table.iloc[0]
     assert w.statistic == ref("sleep_wilcox_paired", "V", "2 - 1")
     assert w.p_value == pytest.approx(ref("sleep_wilcox_paired", "p", "2 - 1"), rel=1e-8)
     assert "zeros dropped" in w.method
@@ -173,7 +173,7 @@ def test_paired_t_and_wilcoxon(sleep):
 
 def test_ratio_paired_t(sleep):
     s = sleep.assign(extra=sleep.extra + 3)
-    r = compare(s, value="extra", group="group", pair="ID", control="1", test="ratio-paired").table.iloc[0]
+    r = compare(s, value="extra", group="group", subject="ID", control="1", test="ratio-paired").table.iloc[0]
     assert r.estimate == pytest.approx(ref("sleep_ratio_paired_t", "ratio", "2 / 1"), rel=1e-9)
     assert r.ci_low == pytest.approx(ref("sleep_ratio_paired_t", "lower", "2 / 1"), rel=1e-9)
     assert r.ci_high == pytest.approx(ref("sleep_ratio_paired_t", "upper", "2 / 1"), rel=1e-9)

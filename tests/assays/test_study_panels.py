@@ -20,7 +20,7 @@ PANELS = {
              "experiment", "--posthoc", "holm-sidak"],
     "apoptosis": ["compare", "example:apoptosis", "--value", "apoptosis_pct", "--group", "sirna", "--by", "sorafenib_uM",
                   "--control", "siCtrl", "--replicate", "experiment"],
-    "qpcr": ["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH,ACTB", "--calibrator", "siCtrl"],
+    "qpcr": ["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH,ACTB", "--control", "siCtrl"],
     "notch": ["paired-genes", "example:notch_tumour_normal", "--gene", "gene", "--value", "log2_expression", "--pair",
               "patient", "--group", "tissue", "--control", "normal"],
 }
@@ -56,7 +56,7 @@ def test_flow_and_notch_recover_truth():
     true_ratio = truth["lcsc_pct"]["Huh7-R"] / truth["lcsc_pct"]["Huh7-P"]
     assert r.ci_low <= true_ratio <= r.ci_high
     n = datasets.load("notch_tumour_normal")
-    pg = assaystats.assays.paired_genes(n, gene="gene", value="log2_expression", pair="patient", group="tissue",
+    pg = assaystats.assays.paired_genes(n, gene="gene", value="log2_expression", subject="patient", group="tissue",
                                         control="normal").table.set_index("gene")
     for g, dl in truth["tumour_minus_normal_log2"].items():
         if dl != 0:

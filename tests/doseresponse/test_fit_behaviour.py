@@ -36,7 +36,7 @@ def quiet_fit(*a, **k):
 
 
 def test_schema_and_sign_convention(sorafenib):
-    res = fit(sorafenib, dose="dose_uM", response="viability", group="line", reference="Huh7-P")
+    res = fit(sorafenib, dose="dose_uM", response="viability", group="line", control="Huh7-P")
     assert list(res.fits.columns[:16]) == FITS_COLUMNS
     assert list(res.parameters.columns[:6]) == PARAM_COLUMNS
     assert list(res.effective_doses.columns[:6]) == ED_COLUMNS
@@ -176,7 +176,7 @@ def test_predict_and_vehicle():
 
 def test_share_hill_global_fit(sorafenib):
     res = fit(sorafenib, dose="dose_uM", response="viability", group="line", share=["hill"],
-              reference="Huh7-P")
+              control="Huh7-P")
     assert res.fits.hill.nunique() == 1
     assert (res.comparisons.df_den == len(sorafenib) - (3 * 4 + 1)).all()
     assert res.comparisons.f_stat.notna().all()

@@ -57,7 +57,7 @@ def test_swapping_labels_inverts_ratio(a, b):
 def test_row_order_does_not_matter():
     shuffled = TWO.sample(frac=1.0, random_state=4)
     a = fit(TWO, dose="dose", response="y", group="g")
-    b = fit(shuffled, dose="dose", response="y", group="g", reference="A")
+    b = fit(shuffled, dose="dose", response="y", group="g", control="A")
     assert np.allclose(a.fits.ic50, b.fits.set_index("group").loc[a.fits.group, "ic50"], rtol=1e-8)
 
 

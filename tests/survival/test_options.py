@@ -55,7 +55,7 @@ def test_overall_with_covariates_is_cox_on_covariates(good):
 
 def test_reference_or_order_without_group_is_an_error(good):
     with pytest.raises(AssayDataError, match="need --group or --expression"):
-        analyze(good, time="time", event="event", reference="A")
+        analyze(good, time="time", event="event", control="A")
     with pytest.raises(AssayDataError, match="need --group or --expression"):
         analyze(good, time="time", event="event", order=["A", "B"])
 
@@ -234,18 +234,18 @@ def test_order_for_an_expression_split(lung):
 
 
 def test_reference_is_matched_exactly(staged, lung):
-    res = analyze(staged, time="time", event="status", event_value=2, group="stage", reference="II")
+    res = analyze(staged, time="time", event="status", event_value=2, group="stage", control="II")
     assert list(res.cox.term) == ["I vs II", "III vs II"]
     with pytest.raises(AssayDataError) as e:
-        analyze(staged, time="time", event="status", event_value=2, group="stage", reference="ii")
-    assert "--reference 'ii'" in str(e.value) and "'II'" in str(e.value) and "case" in str(e.value)
-    with pytest.raises(AssayDataError, match=r"--reference 'IV' is not a value of column 'stage'; the values are "
+        analyze(staged, time="time", event="status", event_value=2, group="stage", control="ii")
+    assert "--control 'ii'" in str(e.value) and "'II'" in str(e.value) and "case" in str(e.value)
+    with pytest.raises(AssayDataError, match=r"--control 'IV' is not a value of column 'stage'; the values are "
                                              r"'I', 'II', 'III'"):
-        analyze(staged, time="time", event="status", event_value=2, group="stage", reference="IV")
-    assert analyze(lung, time="time", event="status", event_value=2, group="sex", reference=2.0).meta[
+        analyze(staged, time="time", event="status", event_value=2, group="stage", control="IV")
+    assert analyze(lung, time="time", event="status", event_value=2, group="sex", control=2.0).meta[
         "reference"] == "2"
-    with pytest.raises(AssayDataError, match="--reference 'Low'"):
-        analyze(lung, time="time", event="status", event_value=2, expression="age", reference="Low")
+    with pytest.raises(AssayDataError, match="--control 'Low'"):
+        analyze(lung, time="time", event="status", event_value=2, expression="age", control="Low")
 
 
 # -- missing values and the type of a covariate --------------------------------------------------------------
