@@ -262,7 +262,8 @@ def _survival_args(sv):
     grp.add_argument("--group", help="grouping column (without --group or --expression: the overall curve)")
     grp.add_argument("--expression", help="numeric column to split (gene expression)")
     sv.add_argument("--cutoff", default="median",
-                    help="median (default), tertile, quartile, optimal, pNN (percentile) or a value")
+                    help="median (default), tertile (bottom vs top third; also tertile-extremes), quartile (bottom vs "
+                    "top quarter), optimal, pNN (percentile) or a value")
     sv.add_argument("--covariates", default="", help="Cox covariates, comma separated (e.g. age,stage)")
     sv.add_argument("--control", help="reference group of the hazard ratio (default: first, or 'low')")
     _alias(sv, "--reference", "--control", "control")

@@ -156,8 +156,10 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     n_par = _n_free(mdl, fixed_int)
 
     # -- validate and fit each group --------------------------------------------------------------
+    from .. import _progress
+
     curves: list[DoseResponseCurve] = []
-    for lev in levels:
+    for lev in _progress.iterate(levels, "fitting curves"):
         rows = np.flatnonzero(garr == lev)
         _check_curve_data(x[rows], y[rows], rows, lev, n_par, mdl.name, src, dose, response, group)
         curves.append(fit_curve(x[rows], y[rows], model=mdl, fixed=fixed_int, cov=cov, label=lev,

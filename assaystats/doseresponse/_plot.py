@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._result import short_label
+
 __all__ = ["plot_curves", "plot_residuals", "plot_replicate_ic50", "vehicle_position"]
 
 
@@ -45,7 +47,7 @@ def plot_curves(result, ax=None, *, points: str = "all", show_ic50: bool = True,
     for c, col in zip(curves, _colors(len(curves))):
         xd = np.where(c.dose > 0, c.dose, x0)
         row = fits.loc[c.label]
-        label = c.label
+        label = short_label(c.label)
         unit = f" {result.meta.get('dose_unit')}" if result.meta.get("dose_unit") else ""
         if np.isfinite(row["ic50"]):
             label += f"  IC50 {row['ic50']:.3g}{unit}"
@@ -74,8 +76,8 @@ def plot_curves(result, ax=None, *, points: str = "all", show_ic50: bool = True,
     brk = np.sqrt(x0 * lo / 2.0) if lo / 2 > x0 else x0 * 1.8
     ax.axvline(brk, color="0.85", lw=6, zorder=0)
     ax.set_xlim(x0 / 2, hi * 2)
-    ax.set_xlabel(f"{result.meta.get('dose') or 'dose'}{_unit(result.meta)}")
-    ax.set_ylabel(str(result.meta.get("response") or "response"))
+    ax.set_xlabel(f"{short_label(result.meta.get('dose') or 'dose')}{_unit(result.meta)}")
+    ax.set_ylabel(short_label(result.meta.get("response") or "response"))
     pts = "mean \u00b1 SEM per dose" if points == "mean" else "all wells"
     ax.set_title(f"{result.meta.get('drc_equivalent', '')} fit; points: {pts}", fontsize=9)
     if legend:
@@ -95,11 +97,11 @@ def plot_residuals(result, ax=None):
     x0 = vehicle_position(np.concatenate([c.dose for c in curves]))
     for c, col in zip(curves, _colors(len(curves))):
         xd = np.where(c.dose > 0, c.dose, x0)
-        ax.plot(xd, c.response - c.predict(c.dose), "o", color=col, ms=3.5, alpha=0.75, mec="none", label=c.label)
+        ax.plot(xd, c.response - c.predict(c.dose), "o", color=col, ms=3.5, alpha=0.75, mec="none", label=short_label(c.label))
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xscale("log")
     _plain_log_ticks(ax.xaxis)
-    ax.set_xlabel(f"{result.meta.get('dose') or 'dose'} (vehicle drawn at {x0:g})")
+    ax.set_xlabel(f"{short_label(result.meta.get('dose') or 'dose')} (vehicle drawn at {x0:g})")
     ax.set_ylabel("residual")
     ax.legend(frameon=False, fontsize=7)
     for side in ("top", "right"):
@@ -125,14 +127,14 @@ def plot_replicate_ic50(result, ax=None):
             gm = 10 ** sub.log10_ic50.mean()
             ax.plot([i - 0.25, i + 0.25], [gm, gm], color="k", lw=1.5)
     for r in reps:
-        ax.scatter([], [], c=[cols[r]], label=str(r), s=30)
+        ax.scatter([], [], c=[cols[r]], label=short_label(r), s=30)
     ax.set_yscale("log")
     _plain_log_ticks(ax.yaxis)
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(groups, rotation=30, ha="right")
+    ax.set_xticklabels([short_label(g) for g in groups], rotation=30, ha="right")
     ax.set_ylabel(f"IC50{_unit(result.meta)}")
     ax.set_title("IC50 per experiment (bar: geometric mean)", fontsize=9)
-    ax.legend(frameon=False, fontsize=7, title=result.meta.get("replicate"), title_fontsize=7)
+    ax.legend(frameon=False, fontsize=7, title=short_label(result.meta.get("replicate") or ""), title_fontsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

@@ -1,7 +1,7 @@
 """Grouping patients by a gene's expression: fixed rules and the optimal cut with a corrected p value.
 
-Fixed rules: median (ties at the cut go to 'low', stated), tertiles (top vs bottom third, the middle dropped
-only with ``tertile-extremes``), quartiles (top vs bottom quarter, the middle half dropped, as GEPIA),
+Fixed rules: median (ties at the cut go to 'low', stated), tertiles (top vs bottom third, the middle third
+dropped; ``tertile`` and ``tertile-extremes`` name the same rule), quartiles (top vs bottom quarter, the middle half dropped, as GEPIA),
 a percentile ``pNN`` or a value.
 
 Optimal cut: maximally selected standardized log-rank statistic over the candidate cuts that leave at least
@@ -81,7 +81,7 @@ def split_by_rule(x, rule: str):
         lab[x <= cut] = "low"
         lab[x > cut] = "high"
         desc = f"median split at {cut:.4g} (samples equal to the median are 'low')"
-    elif r in ("tertile", "tertiles"):
+    elif r in ("tertile", "tertiles", "tertile-extremes"):
         a, b = np.quantile(x, [1 / 3, 2 / 3])
         lab[x <= a] = "low"
         lab[x > b] = "high"
