@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_columns, check_nonnegative, check_numeric, renamed_keywords, row_list
+from .._validate import (check_choice, check_columns, check_level, check_nonnegative, check_numeric, renamed_keywords,
+                         row_list)
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
@@ -127,17 +128,18 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     if not isinstance(data, pd.DataFrame):
         raise AssayDataError("data must be a pandas DataFrame (one row per well)")
 
-    df, x, y = _dose_response_columns(data, dose, response, [group, replicate], src)
+    df, x, y, orig_rows, rows_left_out, notes = _dose_response_columns(data, dose, response, [group, replicate], src)
     groups = _label_column(df, group, src) if group else ["all"] * len(df)
     reps = _label_column(df, replicate, src) if replicate else None
     levels = _ordered_levels(groups)
     reference = control
     if reference is not None and str(reference) not in levels:
-        raise AssayDataError(f"reference group {reference!r} is not a level of column {group!r} "
-                             f"(levels: {', '.join(map(repr, levels))})", file=src, column=group)
+        check_level(str(reference), levels, option="--control", column=group, file=src)
     ref = str(reference) if reference is not None else levels[0]
     for a, b in pairs_given or []:
         for lab in (a, b):
+            if lab not in levels and any(lab.casefold() == v.casefold() for v in levels):
+                check_level(lab, levels, option=f"comparison {a!r} vs {b!r}:", column=group, file=src)
             if lab not in levels:
                 raise AssayDataError(f"comparison {a!r} vs {b!r}: {lab!r} is not a level of column {group!r} "
                                      f"(levels: {', '.join(map(repr, levels))})", file=src, column=group)
@@ -161,7 +163,7 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
     curves: list[DoseResponseCurve] = []
     for lev in _progress.iterate(levels, "fitting curves"):
         rows = np.flatnonzero(garr == lev)
-        _check_curve_data(x[rows], y[rows], rows, lev, n_par, mdl.name, src, dose, response, group)
+        _check_curve_data(x[rows], y[rows], orig_rows[rows], lev, n_par, mdl.name, src, dose, response, group)
         curves.append(fit_curve(x[rows], y[rows], model=mdl, fixed=fixed_int, cov=cov, label=lev,
                                 slope_limit=slope_limit))
 
@@ -216,7 +218,8 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         "fixed": dict(fixed or {}), "share": list(share), "cov": cov, "interval_method": interval_method,
         "ci_level": ci_level, "ci_scale": ci_scale, "normalize": normalize, "blank": blank,
         "abs_response": abs_response, "compare": compare, "p_adjust": p_adjust,
-        "slope_limit": slope_limit, "n": int(len(df)), "groups": levels,
+        "slope_limit": slope_limit, "n": int(len(df)), "groups": levels, "rows_left_out": rows_left_out,
+        "notes": notes,
         "global_test": global_test, "source": src, "points": points,
     }
     return DoseResponseResult(table=fits, meta=meta, parameters=params, effective_doses=eds,
@@ -262,16 +265,40 @@ def _check_scale(values, column, src, *, kind: str, after: str = "") -> None:
 
 
 def _dose_response_columns(data, dose, response, others, src):
-    """Validated (table, dose, response) arrays: columns exist, numbers, doses >= 0, no missing, magnitudes the
-    fit can compute with (``SCALE_LIMITS``)."""
+    """Validated (table, dose, response, original rows, left-out counts, notes): columns exist, numbers, doses >= 0,
+    magnitudes the fit can compute with (``SCALE_LIMITS``). Rows with a missing value (NA, NaN, #N/A, empty) in a
+    used column are left out, as R's na.omit and Prism's blank cells; ``original rows`` maps the kept rows to the
+    table's rows (for messages) and the counts go to ``meta['rows_left_out']``."""
     check_columns(data, [dose, response, *others], file=src)
     df = data.reset_index(drop=True)
-    x = check_numeric(df, dose, file=src)
-    check_nonnegative(x, dose, file=src)
+    x = check_numeric(df, dose, file=src, allow_missing=True)
+    check_nonnegative(np.where(np.isnan(x), 0.0, x), dose, file=src)
     _check_scale(x, dose, src, kind="dose")
-    y = check_numeric(df, response, file=src)
+    y = check_numeric(df, response, file=src, allow_missing=True)
     _check_scale(y, response, src, kind="response")
-    return df, x, y
+    keep = np.ones(len(df), dtype=bool)
+    left: dict[str, int] = {}
+    parts = []
+    for col, miss in ((dose, np.isnan(x)), (response, np.isnan(y)),
+                      *((c, _missing_labels(df[c])) for c in others if c is not None)):
+        if miss.any():
+            left[col] = int(miss.sum())
+            parts.append(f"missing {col} ({row_list(np.flatnonzero(miss))})")
+        keep &= ~miss
+    notes = []
+    if not keep.all():
+        if not keep.any():
+            raise AssayDataError("no row has every used column filled in (" + "; ".join(parts) + ")", file=src)
+        n = int((~keep).sum())
+        notes.append(f"{n} row{'s' if n > 1 else ''} left out: " + "; ".join(parts) + ".")
+    orig = np.flatnonzero(keep)
+    return df.iloc[orig].reset_index(drop=True), x[orig], y[orig], orig, left, notes
+
+
+def _missing_labels(raw) -> np.ndarray:
+    from .._validate import NA_MARKERS
+
+    return raw.isna().to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
 
 
 def _n_free(mdl, fixed_int) -> int:

@@ -42,7 +42,7 @@ def compare_models(data, *, dose: str, response: str, group: str | None = None,
     from ._models import get_model
 
     src = data.attrs.get("source") if hasattr(data, "attrs") else None
-    df, x, y = _dose_response_columns(data, dose, response, [group], src)
+    df, x, y, orig_rows, _left, _notes = _dose_response_columns(data, dose, response, [group], src)
     labels = np.array(_label_column(df, group, src) if group else ["all"] * len(df), dtype=object)
     rows = []
     for lev in _ordered_levels(list(labels)):
@@ -51,7 +51,7 @@ def compare_models(data, *, dose: str, response: str, group: str | None = None,
             mdl = get_model(name)
             fx = _internal_fixed(fixed, mdl.name)
             n_par = _n_free(mdl, fx)
-            _check_curve_data(x[sel], y[sel], sel, lev, n_par, mdl.name, src, dose, response, group)
+            _check_curve_data(x[sel], y[sel], orig_rows[sel], lev, n_par, mdl.name, src, dose, response, group)
             c = fit_curve(x[sel], y[sel], model=mdl, fixed=fx, label=lev)
             lof = c.lack_of_fit()
             rows.append({"group": lev, "model": mdl.name, "n": c.n, "n_params": c.n_params, "rss": c.rss,

@@ -64,9 +64,27 @@ def test_negative_dose(tmp_path, capsys):
     check_error(capsys, code, out, f, "'dose'", "negative", "row 5")
 
 
-def test_nan_response(tmp_path, capsys):
-    code, out, f = run(tmp_path, GOOD.replace("A,3,72", "A,3,"))
-    check_error(capsys, code, out, f, "'resp'", "missing", "row 6")
+def test_missing_response_leaves_the_row_out_and_counts_it(tmp_path, capsys):
+    """An empty well (or NA, #N/A) is left out as R's na.omit and Prism's blank cells do, and counted (issue 10)."""
+    import json
+
+    import pandas as pd
+
+    for marker in ("", "NA", "#N/A"):
+        code, out, f = run(tmp_path, GOOD.replace("A,3,72", f"A,3,{marker}"), "--force", "--quiet")
+        assert code == 0, capsys.readouterr().err
+        prov = json.loads((out / "provenance.json").read_text())
+        assert prov["rows_left_out"] == [{"resp": 1}] and "1 row left out: missing resp (row 6)" in prov["notes"][0]
+        assert pd.read_csv(out / "tables" / "fits.csv").n[0] == 9
+        assert "1 row left out" in (out / "report.html").read_text()
+    code, out, f = run(tmp_path, GOOD.replace("A,3,72", "A,,72").replace("A,3,70", "A,3,"), "--force", "--quiet")
+    prov = json.loads((out / "provenance.json").read_text())
+    assert code == 0 and prov["rows_left_out"] == [{"dose": 1, "resp": 1}]
+    # a curve that becomes too small still names the table's own rows
+    text = "line,dose,resp\nA,0,100\nA,,98\nA,1,95\nA,3,\nA,10,30\n"
+    code, out, f = run(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, text)
+    err = capsys.readouterr().err
+    assert code == 2 and "row" in err
 
 
 def test_one_dose_only(tmp_path, capsys):
@@ -117,13 +135,20 @@ def test_missing_file(tmp_path, capsys):
 
 
 def test_unknown_reference(tmp_path, capsys):
-    code, out, f = run(tmp_path, GOOD, "--group", "line", "--reference", "Z")
-    check_error(capsys, code, out, f, "'Z'", "'line'", "levels: 'A'")
+    code, out, f = run(tmp_path, GOOD, "--group", "line", "--control", "Z")
+    check_error(capsys, code, out, f, "'Z'", "'line'", "the values are 'A'")
+    code, out, f = run(tmp_path, GOOD, "--group", "line", "--reference", "a")  # the deprecated spelling too
+    check_error(capsys, code, out, f, "--control 'a'", "'A'", "differs only in case")
 
 
-def test_empty_group_label(tmp_path, capsys):
-    code, out, f = run(tmp_path, GOOD.replace("A,30,10", ",30,10"), "--group", "line")
-    check_error(capsys, code, out, f, "'line'", "empty label", "row 9")
+def test_empty_group_label_leaves_the_row_out(tmp_path, capsys):
+    """An empty label is a missing value: the row is left out and counted, never a group called '' or 'nan'."""
+    import json
+
+    code, out, f = run(tmp_path, GOOD.replace("A,30,10", ",30,10"), "--group", "line", "--quiet")
+    assert code == 0
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["rows_left_out"] == [{"line": 1}] and "(row 9)" in prov["notes"][0]
 
 
 def test_bad_option_values(tmp_path, capsys):
