@@ -59,6 +59,14 @@ def missing_cells(raw) -> np.ndarray:
     return miss
 
 
+def _unusable(out):
+    """Infinite, or too large to square (sums of squares would overflow; see _validate.MAX_MAGNITUDE)."""
+    from .._validate import MAX_MAGNITUDE
+
+    with np.errstate(invalid="ignore"):
+        return np.isinf(out) | (np.abs(out) > MAX_MAGNITUDE)
+
+
 def expression_values(expr, positions, columns=None, *, src=None) -> np.ndarray:
     """The expression values of the rows at ``positions`` (genes) and ``columns`` (samples; default every column
     after the first) as a float matrix. Missing cells (NaN, '', 'NA', ...) are NaN; a cell that is text but not
@@ -74,7 +82,7 @@ def expression_values(expr, positions, columns=None, *, src=None) -> np.ndarray:
                         for t in block.dtypes], dtype=bool)
     if numeric.all():  # the usual case (a table read with numbers): one conversion, no text to check
         out = block.to_numpy(dtype=float)
-        bad = np.isinf(out)
+        bad = _unusable(out)
     else:
         out = np.empty((positions.size, len(columns)))
         bad = np.zeros(out.shape, dtype=bool)
@@ -90,7 +98,7 @@ def expression_values(expr, positions, columns=None, *, src=None) -> np.ndarray:
             cand[cand] = ~marker
         out[:, ~numeric] = vals
         bad[:, ~numeric] = cand
-        bad |= np.isinf(out)
+        bad |= _unusable(out)
     bad_cols = np.flatnonzero(bad.any(axis=0))
     n_bad_cols = bad_cols.size
     first = None
@@ -107,7 +115,7 @@ def expression_values(expr, positions, columns=None, *, src=None) -> np.ndarray:
                 if comma else "")
         more = f" ({n_bad_cols - 1} more sample column{'s' if n_bad_cols > 2 else ''} too)" if n_bad_cols > 1 else ""
         raise AssayDataError(f"column {str(c)!r} has {k.size} expression value{'s' if k.size > 1 else ''} that "
-                             f"{'are' if k.size > 1 else 'is'} not a finite number ({row_list(rows, shown)}; gene"
+                             f"{'are' if k.size > 1 else 'is'} not a finite number below 1e150 in magnitude ({row_list(rows, shown)}; gene"
                              f"{'s' if k.size > 1 else ''} {', '.join(ids)}{' ...' if k.size > 3 else ''}){more}; "
                              f"expected numbers.{hint}", file=src, column=str(c), rows=(rows[:3] + 1).tolist())
     return out

@@ -30,6 +30,11 @@ def cox_fit(time, event, X, names, *, ties="efron", ci_level=0.95, src=None) -> 
         if np.ptp(X[:, j]) == 0:
             raise AssayDataError(f"covariate {nm!r} is constant ({X[0, j]:g} in every row); it cannot be estimated",
                                  file=src, column=nm)
+    n_events, k_terms = int(np.sum(event)), X.shape[1]
+    if n_events < k_terms + 1:
+        raise AssayDataError(f"{n_events} event{'s' if n_events != 1 else ''} in {time.size} rows are too few for a "
+                             f"Cox model with {k_terms} term{'s' if k_terms != 1 else ''} ({', '.join(names)}); it "
+                             "needs at least one event more than terms", file=src)
     model = PHReg(time, X, status=event, ties=ties)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -39,12 +44,20 @@ def cox_fit(time, event, X, names, *, ties="efron", ci_level=0.95, src=None) -> 
         for _ in range(5):
             g = model.score(beta)
             H = model.hessian(beta)
-            step = np.linalg.solve(H, g)
+            try:
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                break  # singular information: reported below
             beta = beta - step
             if np.max(np.abs(step)) < 1e-13:
                 break
         H = model.hessian(beta)
-    cov = np.linalg.inv(-H)
+    try:
+        cov = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        raise AssayDataError(f"the Cox model cannot be estimated: its information matrix is singular ({n_events} events "
+                             f"in {time.size} rows for {', '.join(names)}); a term has no information (e.g. all its "
+                             "events at one value)", file=src) from None
     se = np.sqrt(np.diag(cov))
     if not np.all(np.isfinite(se)) or np.any(np.abs(beta) > 30):
         bad = [names[j] for j in range(len(names)) if not np.isfinite(se[j]) or abs(beta[j]) > 30]
