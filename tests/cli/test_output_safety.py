@@ -180,3 +180,20 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     assert proc.returncode == 143, err
     assert "Traceback" not in err and "terminated" in err
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_two_concurrent_runs_never_replace_each_other(tmp_path):
+    """Two processes writing the same --out at once: one result lands at --out, the other is refused (exit 2,
+    --out existed at its start) or kept beside it (exit 3); nothing is deleted."""
+    f = _table(tmp_path / "in")
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-m", "assaystats.cli", "compare", str(f), "--value", "colonies", "--group", "sirna",
+           "--out", str(out), "--quiet"]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    errs = " ".join(p.communicate(timeout=300)[1] for p in procs)
+    codes = sorted(p.returncode for p in procs)
+    assert codes in ([0, 2], [0, 3]), (codes, errs)
+    assert (out / "report.html").exists()
+    if codes == [0, 3]:
+        assert (tmp_path / "results-2" / "report.html").exists() and "results-2" in errs
+    assert _leftovers(tmp_path) == []

@@ -169,3 +169,25 @@ def test_empty_time_unit_is_refused(tmp_path, capsys):
         main(["survival", "example:lihc_cohort", "--time", "os_months", "--event", "os_event",
               "--time-unit", "", "--out", str(tmp_path / "o")])
     assert e.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_replicate_ids_of_a_dose_response_stay_distinct(tmp_path):
+    """'1', '01' and '001' are three experiments: the replicate-level IC50 test has n = 3 (it had n = 1)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rows = ["line,dose,resp,exp"]
+    for exp in ("1", "01", "001"):
+        for line, ic in (("P", 2.0), ("R", 8.0)):
+            ic_e = ic * np.exp(rng.normal(0, 0.1))
+            for d in (0, 0.3, 1, 3, 10, 30, 100):
+                rows.append(f"{line},{d},{100 / (1 + (d / ic_e) ** 1.1) + rng.normal(0, 2):.2f},{exp}")
+    f = tmp_path / "ic50.csv"
+    f.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    assert main(["doseresponse", str(f), "--dose", "dose", "--response", "resp", "--group", "line", "--replicate",
+                 "exp", "--out", str(out), "--quiet"]) == 0
+    reps = pd.read_csv(out / "tables" / "replicate_fits.csv", dtype={"replicate": str})
+    assert sorted(set(reps.replicate)) == ["001", "01", "1"]
+    comp = pd.read_csv(out / "tables" / "replicate_comparisons.csv")
+    assert comp.n_group.iloc[0] == 3
