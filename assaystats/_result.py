@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table",
-           "short_label", "plain_text", "LABEL_LIMIT"]
+           "short_label", "plain_text", "layout", "LABEL_LIMIT"]
 
 #: labels longer than this many characters are shortened in figures (tables keep the full text)
 LABEL_LIMIT = 40
@@ -149,7 +149,7 @@ def one_axes_figure(draw, figsize):
         with plt.rc_context({"text.parse_math": False}):
             fig, ax = plt.subplots(figsize=figsize)
             draw(ax)
-            fig.tight_layout()
+            layout(fig)
         return fig
 
     return make
@@ -176,6 +176,19 @@ def plain_text(fig, limit: int = LABEL_LIMIT):
         if len(s) > limit:
             t.set_text("\n".join(short_label(line, max(limit, 3 * limit if "\n" in s else limit))
                                  for line in s.split("\n")))
+    return fig
+
+
+def layout(fig):
+    """Lay out a figure whose texts are user text: every text plain and shortened (:func:`plain_text`), then
+    tight_layout; a layout that cannot fit every label is kept as it is (matplotlib's warning about it is not a
+    problem of the analysis)."""
+    import warnings
+
+    plain_text(fig)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
+        fig.tight_layout()
     return fig
 
 
