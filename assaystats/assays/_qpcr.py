@@ -11,7 +11,9 @@ Conventions (all stated in the Result):
   through the group-comparison engine (Welch t for two groups; ANOVA + Dunnett against the calibrator for
   more); fold changes and intervals are back-transformed; knockdown % = (1 - fold change) x 100;
 - with technical replicates only (one sample per group), the fold change comes with the User Bulletin #2
-  range 2^-(ddCt +- sd), which is not a confidence interval, and no p value.
+  range 2^-(ddCt +- sd), which is not a confidence interval, and no p value; with efficiencies the same table is
+  efficiency-corrected (Pfaffl 2001, several reference genes by the geometric mean of their quantities): every
+  branch that gives a fold change uses the efficiencies.
 """
 
 from __future__ import annotations
@@ -364,13 +366,19 @@ def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", gr
 
     rows, sample_rows = [], []
     if technical_only:
-        rows, b_notes = _bulletin(tech, targets, refs, groups, str(calibrator), amp, ci_level)
+        rows, b_notes = _bulletin(tech, targets, refs, groups, str(calibrator), amp, pfaffl=bool(efficiency))
         notes += b_notes
         notes.append("Each group has a single biological sample: fold changes come with the User Bulletin #2 "
-                     "range 2^-(ddCt +- sd of the technical wells), which is not a confidence interval; no test.")
+                     + ("range 2^(log2 ratio +- sd), the sd of the technical wells' Cts weighted by log2 E of each "
+                        "gene (the efficiencies are used, as in every branch)" if efficiency else
+                        "range 2^-(ddCt +- sd of the technical wells)")
+                     + ", which is not a confidence interval; no test.")
     else:
-        ref_log2 = wide[refs].mean(axis=1)
-        ref_ct = tech[tech.gene.isin(refs)].pivot_table(index="sample", columns="gene", values="ct_mean").mean(axis=1)
+        # a sample lacking any reference gene is left out (skipna=False): normalising it to the other reference
+        # genes would put it on another scale than the rest of its group
+        ref_log2 = wide[refs].mean(axis=1, skipna=False)
+        ref_ct = (tech[tech.gene.isin(refs)].pivot_table(index="sample", columns="gene", values="ct_mean")
+                  .reindex(columns=refs).mean(axis=1, skipna=False))
         for tg in targets:
             target = wide[tg] if tg in wide else pd.Series(np.nan, index=wide.index)
             nrq = (target - ref_log2).rename("log2_nrq").reset_index()
@@ -467,10 +475,21 @@ def _check_target(nrq, wells, tg, refs, groups, undetermined, *, src, ct, group,
                              file=src, column=ct, rows=(t_rows[:3] + 1).tolist())
 
 
-def _bulletin(tech, targets, refs, groups, cal, amp, ci_level):
-    """ABI User Bulletin #2: group means of Ct over wells, dCt sd = sqrt(sd_t^2 + sd_ref^2). Groups without a
-    usable Ct for a target (or the reference genes) are left out of that target with a note."""
+def _bulletin(tech, targets, refs, groups, cal, amp, *, pfaffl: bool):
+    """ABI User Bulletin #2 with the efficiencies of every gene (Pfaffl 2001; several reference genes by the
+    geometric mean of their efficiency-weighted quantities, as qbase, Hellemans 2007).
+
+    In log2 units a gene's mean Ct counts log2(E) per cycle (1 for E = 2), so for group g
+    log2 ratio = -[(log2 E_t Ct_t,g - mean_r log2 E_r Ct_r,g) - (the same for the calibrator)]
+    = log2(E_t^(Ct_t,cal - Ct_t,g) / geomean_r E_r^(Ct_r,cal - Ct_r,g)); with E = 2 for all, -ddCt.
+    Its range is 2^(log2 ratio +- sd) with sd = sqrt(sd_t^2 + sd_r^2) of the efficiency-weighted Cts (the Bulletin's
+    sd of dCt when E = 2). ``delta_ct``/``delta_delta_ct`` stay in plain cycles, as in the biological-replicate
+    branch. Groups without a usable Ct for a target (or the reference genes) are left out of that target with a
+    note."""
     rows, notes = [], []
+    lg = {g: float(np.log2(e)) for g, e in amp.items()}
+    method = ("efficiency-corrected comparative Ct (Pfaffl 2001; range as User Bulletin #2), technical replicates only"
+              if pfaffl else "comparative Ct (User Bulletin #2), technical replicates only")
     # with one sample per group, the wells of that sample carry the spread
     for tg in targets:
         dct = {}
@@ -478,27 +497,30 @@ def _bulletin(tech, targets, refs, groups, cal, amp, ci_level):
         for g in groups:
             t = tech[(tech.group == g) & (tech.gene == tg)]
             r = tech[(tech.group == g) & (tech.gene.isin(refs))]
-            if t.empty or r.empty:
+            if t.empty or r.empty or set(r.gene) != set(refs):
                 missing.append(g)
                 continue
             mean_t = float(np.average(t.ct_mean, weights=t.n_wells))
-            mean_r = float(r.groupby("gene").ct_mean.mean().mean())
+            ref_means = r.groupby("gene").ct_mean.mean()
+            mean_r = float(ref_means.mean())
             sd_t = float(t.ct_sd.fillna(0).iloc[0]) if len(t) == 1 else float(t.ct_mean.std(ddof=1))
-            sd_r = float(np.sqrt(np.mean(r.ct_sd.fillna(0) ** 2)))
-            dct[g] = (mean_t - mean_r, float(np.hypot(sd_t, sd_r)))
+            w_r = float(np.mean([lg[k] * m for k, m in ref_means.items()]))  # log2 of the geometric mean quantity
+            sdw_r = float(np.sqrt(np.mean((r.gene.map(lg).to_numpy(float) * r.ct_sd.fillna(0).to_numpy(float)) ** 2)))
+            dct[g] = (mean_t - mean_r, lg[tg] * mean_t - w_r, float(np.hypot(lg[tg] * sd_t, sdw_r)))
         if missing:
-            notes.append(f"{tg}: no usable Ct for the target or the reference genes in group(s) "
+            notes.append(f"{tg}: no usable Ct for the target or every reference gene in group(s) "
                          f"{', '.join(map(repr, missing))}"
                          + ("; the gene has no fold change (the calibrator is among them)." if cal in missing
                             else "; those groups have no fold change for it."))
-        for g, (d, sd) in dct.items():
+        for g, (d, dw, sd) in dct.items():
             if cal not in dct:
                 continue
             ddct = d - dct[cal][0]
-            fc = 2.0 ** (-ddct)
-            lo, hi = (2.0 ** (-(ddct + sd)), 2.0 ** (-(ddct - sd))) if g != cal else (np.nan, np.nan)
+            l2 = -(dw - dct[cal][1])
+            fc = 2.0 ** l2
+            lo, hi = (2.0 ** (l2 - sd), 2.0 ** (l2 + sd)) if g != cal else (np.nan, np.nan)
             rows.append({"group": g, "gene": tg, "delta_ct": d, "delta_delta_ct": ddct, "fold_change": fc,
                          "ci_low": lo, "ci_high": hi, "p_value": np.nan, "knockdown_pct": (1 - fc) * 100,
-                         "p_adjusted": np.nan, "log2_fold_change": -ddct, "n": 1, "interval": "range (+- 1 sd)",
-                         "ci_level": np.nan, "method": "comparative Ct (User Bulletin #2), technical replicates only"})
+                         "p_adjusted": np.nan, "log2_fold_change": l2, "n": 1, "interval": "range (+- 1 sd)",
+                         "ci_level": np.nan, "method": method})
     return rows, notes

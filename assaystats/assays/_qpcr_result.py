@@ -92,6 +92,7 @@ class QpcrResult(Result):
 
     def summary(self) -> str:
         m = self.meta
+        pfaffl = m["method"].startswith("Pfaffl")
         lines = []
         for r in self.table[self.table.group != m["calibrator"]].itertuples(index=False):
             kind = "range" if r.interval.startswith("range") else f"{int(100 * m['ci_level'])}% CI"
@@ -99,9 +100,12 @@ class QpcrResult(Result):
             if r.q_value == r.q_value and len(m["targets"]) > 1:
                 p += f", q (BH across genes) {p_words(r.q_value)}"
             kd = f" (knockdown {format_number(r.knockdown_pct, 3)}%)" if r.fold_change < 1 else ""
+            # with efficiencies the fold change is not 2^-ddCt: name the efficiency-weighted log2 ratio instead
+            scale = (f"log2 ratio (efficiency-corrected) {format_number(r.log2_fold_change, 3)}" if pfaffl
+                     else f"ddCt {format_number(r.delta_delta_ct, 3)}")
             lines.append(f"- {r.gene} in {r.group} vs {m['calibrator']}: fold change {format_number(r.fold_change, 3)} "
                          f"({kind} {format_number(r.ci_low, 3)} to {format_number(r.ci_high, 3)}){kd}{p}; "
-                         f"ddCt {format_number(r.delta_delta_ct, 3)}, n = {r.n}.")
+                         f"{scale}, n = {r.n}.")
         if self.stability is not None:
             best = self.stability.iloc[0]
             lines.append("Reference-gene stability (geNorm M, lower is better): "
@@ -125,5 +129,8 @@ class QpcrResult(Result):
                 + ("Statistics were done on per-sample log2 normalised quantities (Welch t for two groups; ANOVA with "
                    "Dunnett's test against the calibrator for more), and intervals back-transformed to fold changes."
                    if not m["technical_only"] else
-                   "With one biological sample per group no test is possible; the range is 2^-(ddCt +- sd)."))
+                   "With one biological sample per group no test is possible; the range is "
+                   + ("2^(log2 ratio +- sd), with every gene's Cts and technical SDs weighted by log2 of its "
+                      "amplification factor (efficiency-corrected, as the fold change)."
+                      if m["method"].startswith("Pfaffl") else "2^-(ddCt +- sd).")))
 
