@@ -7,6 +7,13 @@ sums run over pairwise-complete samples with masks, still vectorised. Kendall's 
 
 p values: Pearson t on n - 2 df (R's cor.test); Spearman by the t approximation (R's cor.test(exact = FALSE),
 cBioPortal); Kendall by the normal approximation with tie correction (R's exact = FALSE).
+
+Partial correlation given covariates (complete cases) follows R's ppcor (``pcor.test``) and pingouin's
+``partial_corr``: for Spearman every variable, the covariates too, is replaced by its average ranks before
+partialling; r is the correlation of the residuals of x and of each gene on an intercept and the (ranked) covariate
+columns, which equals ppcor's -cov2cor(solve(cov)) entry; the t test has n - 2 - k df, k the number of covariate
+columns (a categorical covariate counts one indicator per level after the first), as ppcor and pingouin use.
+The residual route, not pingouin's per-pair matrix inverse, is kept because one projection serves every gene.
 """
 
 from __future__ import annotations
@@ -80,13 +87,15 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
         ok = np.isfinite(x) & np.all(np.isfinite(C), axis=1)
         if not np.all(np.isfinite(Y[:, ok])):
             raise AssayDataError("partial correlation needs complete expression values for the samples used")
-        D = np.column_stack([np.ones(ok.sum()), C[ok]])
-        k = D.shape[1] - 1
-        if method == "spearman":
-            xs = stats.rankdata(x[ok])
-            Ys = rank_rows(Y[:, ok])
+        Cs = C[ok]
+        if method == "spearman":  # rank every variable, the covariates too (ppcor, pingouin); the ranks of an
+            xs = stats.rankdata(x[ok])  # indicator column are an affine map of it, so categorical covariates
+            Ys = rank_rows(Y[:, ok])  # adjust the same either way
+            Cs = rank_rows(Cs.T).T
         else:
             xs, Ys = x[ok], Y[:, ok]
+        D = np.column_stack([np.ones(ok.sum()), Cs])
+        k = D.shape[1] - 1
         H = D @ np.linalg.pinv(D)
         xr = xs - H @ xs
         Yr = Ys - Ys @ H.T
@@ -96,7 +105,9 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
         with np.errstate(invalid="ignore", divide="ignore"):
             t = r * np.sqrt(df / (1 - r**2))
         p = 2 * stats.t.sf(np.abs(t), df)
-        label = f"partial {method} (adjusted for {k} covariate column{'s' if k > 1 else ''})"
+        ranked = ", every variable ranked as ppcor and pingouin" if method == "spearman" else ""
+        label = (f"partial {method} (adjusted for {k} covariate column{'s' if k > 1 else ''}{ranked}; "
+                 "t test on n - 2 - k df)")
         return pd.DataFrame({"gene": names, "n": n, "r": r, "p_value": p, "method": label})
     if method == "pearson":
         r, n = _pearson_many(x, Y)
