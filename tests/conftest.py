@@ -3,6 +3,11 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
+
+# hypothesis: deterministic (the same cases every run, in CI and here) and no example database written into the tree
+settings.register_profile("assaystats", derandomize=True, database=None, print_blob=True)
+settings.load_profile("assaystats")
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -53,17 +52,16 @@ def test_user_strings_are_escaped_in_report(tmp_path):
     assert "drug <b>" not in html
 
 
-def test_help_is_fast_and_has_examples():
-    t = time.perf_counter()
+def test_help_imports_nothing_heavy_and_has_examples():
+    """--help stays fast because it imports no numerical library (checked here); its time is measured in
+    benchmarks/, not asserted in a test."""
     r = subprocess.run([sys.executable, "-m", "assaystats", "--help"], capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
     assert r.returncode == 0 and "doseresponse" in r.stdout
     # importing the CLI must not pull in the numerical stack
     r2 = subprocess.run([sys.executable, "-c", "import sys, assaystats.cli; "
                          "print(any(m in sys.modules for m in ('numpy', 'pandas', 'scipy', 'matplotlib', 'lmfit')))"],
                         capture_output=True, text=True)
     assert r2.stdout.strip() == "False"
-    assert elapsed < 5  # generous for slow CI machines; benchmarks/ measures the real figure
     r3 = subprocess.run([sys.executable, "-m", "assaystats", "doseresponse", "--help"], capture_output=True, text=True)
     assert "examples:" in r3.stdout and "--pairs" in r3.stdout and "drc's b = -hill" in r3.stdout
 
