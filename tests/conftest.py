@@ -1,5 +1,9 @@
 import os
+import tempfile
 from pathlib import Path
+
+# hypothesis keeps caches in a storage folder: outside the checkout (set before hypothesis first touches it)
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "assaystats-hypothesis"))
 
 import matplotlib
 import pytest
