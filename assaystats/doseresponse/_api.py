@@ -39,7 +39,7 @@ def _internal_fixed(fixed: Mapping[str, float] | None, model_name: str) -> dict[
         if internal == "f" and model_name != "ll5":
             raise AssayDataError("only the ll5 model has the asymmetry parameter f")
         if internal == "b":
-            val = -val
+            val = get_model(model_name).hill_sign * val
         elif internal == "le":
             if val <= 0:
                 raise AssayDataError(f"fixed e must be > 0; got {val}")
@@ -459,7 +459,7 @@ def _curve_tables(c: DoseResponseCurve, ed_levels, *, cov, interval_method, ci_l
                                     start_se=se / est if name == "e" else se)
             if name == "e":
                 ci = (float(np.exp(lims[0])), float(np.exp(lims[1])))
-            elif name == "hill":
+            elif name == "hill" and c.model.hill_sign < 0:
                 ci = (-lims[1], -lims[0])
             else:
                 ci = lims
@@ -475,7 +475,7 @@ def _curve_tables(c: DoseResponseCurve, ed_levels, *, cov, interval_method, ci_l
     emax = float(c.predict([hi])[0]) if np.isfinite(hi) else np.nan
     fits_row = {
         "group": c.label, "model": c.model.name, "n": c.n,
-        "bottom": float(c.theta[1]), "top": float(c.theta[2]), "hill": float(-c.theta[0]),
+        "bottom": float(c.theta[1]), "top": float(c.theta[2]), "hill": _hill(c),
         "ic50": ic50[0], "ic50_se": ic50[1], "ic50_ci_low": ic50[2][0], "ic50_ci_high": ic50[2][1],
         "ci_level": ci_level, "abs_ic50": a_est, "auc": auc_log10(c),
         "aic": c.aic() if c.problem is not None else np.nan, "converged": bool(c.converged),
@@ -487,6 +487,11 @@ def _curve_tables(c: DoseResponseCurve, ed_levels, *, cov, interval_method, ci_l
         "cov": cov, "ci_method": _ci_name(interval_method, ci_scale),
     }
     return fits_row, par_rows, ed_rows
+
+
+def _hill(c: DoseResponseCurve) -> float:
+    """The public slope: negative on a falling curve in every model (``Model.hill_sign``)."""
+    return float(c.model.hill_sign * c.theta[0])
 
 
 def _ci_name(method, scale):
@@ -598,7 +603,7 @@ def _replicate_analysis(x, y, garr, rarr, levels, ref, compare, p_adjust, mdl, f
                 logs[lev][rep] = float(np.log10(est))
             rows.append({"group": lev, "replicate": rep, "n": c.n, "ic50": est if rel == "=" else np.nan,
                          "log10_ic50": float(np.log10(est)) if rel == "=" else np.nan,
-                         "hill": float(-c.theta[0]), "top": float(c.theta[2]), "bottom": float(c.theta[1]),
+                         "hill": _hill(c), "top": float(c.theta[2]), "bottom": float(c.theta[1]),
                          "converged": bool(c.converged), "flag": ";".join(flags) if flags else "ok",
                          "used": bool(used)})
     rep_fits = pd.DataFrame(rows)

@@ -84,7 +84,8 @@ def auc_log10(curve: DoseResponseCurve) -> float:
 
 
 def public_parameters(curve: DoseResponseCurve):
-    """Rows (name, estimate, se, internal-name) on the public scale: hill = -b, e = exp(le)."""
+    """Rows (name, estimate, se, internal-name) on the public scale: hill = hill_sign * b (negative on a falling
+    curve in every model; ``Model.hill_sign``), e = exp(le)."""
     rows = []
     C = curve.full_cov()
     for name, internal in (("hill", "b"), ("bottom", "c"), ("top", "d"), ("e", "le"), ("f", "f")):
@@ -95,7 +96,7 @@ def public_parameters(curve: DoseResponseCurve):
         fixed = internal not in curve.free
         se = np.nan if fixed else float(np.sqrt(C[k, k])) if C[k, k] >= 0 else np.nan
         if name == "hill":
-            est = -est
+            est = curve.model.hill_sign * est
         elif name == "e":
             est = float(np.exp(est))
             se = se * est

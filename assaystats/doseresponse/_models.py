@@ -18,8 +18,15 @@ name       h(x) with u = exp(b * (log x - le))               drc / Prism name
 Dose 0 (vehicle) is evaluated as the limit ``log x -> -inf``: ``u = 0`` when ``b > 0`` and ``u = inf``
 when ``b < 0``, so the vehicle wells take part in the fit as the top (or bottom) plateau.
 
-Public parameter names: ``hill = -b`` (Prism's sign: negative on a falling curve), ``bottom = c``,
-``top = d``, ``e`` (the mid-point; equals the relative IC50 for ll3/ll4), ``f`` (ll5 asymmetry).
+Public parameter names: ``hill`` (the slope, signed as the curve runs: negative on a falling curve in every
+model, Prism's sign), ``bottom = c``, ``top = d``, ``e`` (the mid-point; equals the relative IC50 for ll3/ll4),
+``f`` (ll5 asymmetry).
+
+The sign of ``b`` alone does not give the direction: h falls with u in ``ll`` and ``w1`` but rises with u in ``w2``,
+so a curve falling from d to c has b > 0 in LL.x and W1.4 but b < 0 in W2.4 (drc's ryegrass W2.4: b = -1.968).
+``hill = Model.hill_sign * b`` with ``hill_sign`` -1 for ll/w1 and +1 for w2 (Prism's ``hill = -b`` for LL.4),
+so that with top above bottom (every fit starts there: d from the highest dose mean) hill < 0 means the response
+falls from the vehicle plateau d to c as the dose rises, hill > 0 that it rises, whatever the model.
 """
 
 from __future__ import annotations
@@ -45,6 +52,15 @@ class Model:
     free_default: tuple[str, ...]  # internal names estimated by default
     fixed_default: tuple[tuple[str, float], ...]  # internal fixed values
     description: str
+
+    @property
+    def hill_sign(self) -> float:
+        """hill = hill_sign * b (and b = hill_sign * hill): -1 for ll/w1, +1 for w2 (see the module docstring)."""
+        return 1.0 if self.shape == "w2" else -1.0
+
+    @property
+    def hill_formula(self) -> str:
+        return "b" if self.hill_sign > 0 else "-b"
 
     # -- shape and its derivatives ------------------------------------------------------------
     def u(self, logx, b, le):

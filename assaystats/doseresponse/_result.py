@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .._result import Result, format_number, format_p, one_axes_figure, p_words
+from ._models import get_model
 
 __all__ = ["DoseResponseResult"]
 
@@ -129,9 +130,11 @@ class DoseResponseResult(Result):
         cov = ("s\u00b2(J\u1d40J)\u207b\u00b9 (as GraphPad Prism and R's nls)" if m["cov"] == "jtj"
                else "the observed information 2s\u00b2H\u207b\u00b9 (as R's drc)")
         fixed = ", ".join(f"{k} = {v:g}" for k, v in m["fixed"].items()) or "none"
+        mdl = get_model(m["model"])
         parts = [
             f"Dose-response curves were fitted per {m['group'] or 'data set'} by least squares with the "
-            f"{m['model_description']} model (drc {m['drc_equivalent']}; f(x) = c + (d - c) h(x), Hill slope = -b) "
+            f"{m['model_description']} model (drc {m['drc_equivalent']}; f(x) = c + (d - c) h(x), "
+            f"Hill slope = {mdl.hill_formula}, negative on a falling curve) "
             f"using lmfit's Levenberg-Marquardt algorithm with data-driven starting values and a deterministic "
             f"multi-start fallback; |Hill slope| was bounded by {m['slope_limit']:g}. Vehicle wells (dose 0) "
             f"were fitted as the dose-0 plateau. Fixed parameters: {fixed}.",
