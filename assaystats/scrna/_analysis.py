@@ -1,12 +1,21 @@
 """Differential expression, gene-set and cell-cycle scores, and candidate cells.
 
-Log2 fold change (documented definition): log2(mean_group + 1) - log2(mean_reference + 1) on library-size-
-normalised counts per 10,000 (not log-transformed), the definition of Seurat's FindMarkers with pseudocount 1;
-finite for genes with zero counts in one group. p values: scanpy's Wilcoxon rank-sum (tie-corrected), BH-adjusted.
-With one sample per condition the cell-level test is the only one possible and is labelled exploratory (cells are
-not independent replicates); with replicate samples (two or more cultures per condition) a pseudobulk DESeq2 test
-on the counts summed per culture is used (pydeseq2), and its log2 fold change is DESeq2's (MLE, no shrinkage);
-the cell-level fold change is kept beside it as ``log2fc_cells``.
+DE table (``differential``), the same columns with the same meaning on both paths:
+
+- ``log2fc`` with ``ci_low``, ``ci_high`` (at ``ci_level``) and its standard error ``lfc_se``. With one sample per
+  condition: the pooled fold change (counts summed over the cells of each condition, log2 counts per million with
+  edgeR's library-size-scaled prior count of 2, ``_foldchange``) and its delta-method interval with cells as the
+  sampling unit. With replicate cultures (two or more per condition): DESeq2's maximum-likelihood fold change on
+  the counts summed per culture (pydeseq2, no shrinkage) and its Wald interval, log2fc -+ z * lfcSE.
+- ``log2fc_pooled``: the pooled fold change (edgeR prior count) on both paths (equal to ``log2fc`` without
+  replicates); ``logcpm_group``, ``logcpm_reference``: its two log2 counts per million.
+- ``log2fc_seurat``: Seurat's FindMarkers convention, log2(mean + 1) - log2(mean + 1) of cell-level counts per
+  10,000 (pseudocount 1); it compresses the fold change of genes below about one count per cell.
+- ``p_value``, ``p_adjusted`` (BH): scanpy's Wilcoxon rank-sum on cells (tie-corrected), labelled exploratory since
+  cells of one culture are not independent replicates; or DESeq2's Wald test (Cook's cutoff, independent
+  filtering) on the cultures.
+- ``pct_group``, ``pct_reference``: fraction of cells with a count; ``base_mean``: DESeq2's mean of normalised
+  counts (NaN without replicate cultures, where no DESeq2 fit is made); ``method``.
 """
 
 from __future__ import annotations
@@ -78,34 +87,50 @@ def score_sets(adata, sets: dict, *, seed=0):
     return used
 
 
-def differential(adata, *, groupby="sample", group, reference, replicate=None):
-    """DE table: gene, group, reference, log2fc, p_value, p_adjusted, pct_group, pct_reference, method."""
+DE_COLUMNS = ["gene", "group", "reference", "log2fc", "ci_low", "ci_high", "ci_level", "lfc_se", "p_value",
+              "p_adjusted", "pct_group", "pct_reference", "log2fc_pooled", "logcpm_group", "logcpm_reference",
+              "log2fc_seurat", "base_mean", "method"]
+
+
+def differential(adata, *, groupby="sample", group, reference, replicate=None, ci_level=0.95):
+    """DE table of ``group`` against ``reference`` (cells in ``adata.obs[groupby]``, raw counts in
+    ``layers['counts']``), one row per gene with the columns of ``DE_COLUMNS`` (module docstring), sorted by
+    adjusted p value and then by fold change."""
     import pandas as pd
     import scanpy as sc
-    import scipy.sparse as sp
 
+    from ._foldchange import fold_changes
+
+    if not 0 < ci_level < 1:
+        raise AssayDataError(f"ci_level must lie between 0 and 1; got {ci_level!r}")
     counts = adata.layers["counts"]
-    lib = np.asarray(counts.sum(axis=1)).ravel()
-    norm = sp.diags(1e4 / np.maximum(lib, 1)) @ counts
     gmask = (adata.obs[groupby] == group).to_numpy()
     rmask = (adata.obs[groupby] == reference).to_numpy()
-    mean_g = np.asarray(norm[gmask].mean(axis=0)).ravel()
-    mean_r = np.asarray(norm[rmask].mean(axis=0)).ravel()
-    log2fc = np.log2(mean_g + 1) - np.log2(mean_r + 1)
+    for name, m in ((group, gmask), (reference, rmask)):
+        if not m.any():
+            raise AssayDataError(f"{name!r} has no cells in column {groupby!r}")
+        if counts[m].sum() <= 0:
+            raise AssayDataError(f"the cells of {name!r} (column {groupby!r}) have no counts")
+    fc = fold_changes(counts, gmask, rmask, ci_level=ci_level)
     pct_g = np.asarray((counts[gmask] > 0).mean(axis=0)).ravel()
     pct_r = np.asarray((counts[rmask] > 0).mean(axis=0)).ravel()
-    extra = {}
     if replicate is not None and adata.obs.loc[gmask, replicate].nunique() >= 2 and \
             adata.obs.loc[rmask, replicate].nunique() >= 2:
+        from scipy import stats
+
         pb = pseudobulk_deseq2(adata, groupby=groupby, group=group, reference=reference, replicate=replicate)
         pb = pb.reindex(adata.var_names)
-        log2fc, p, padj = (pb[c].to_numpy(float) for c in ("log2FoldChange", "pvalue", "padj"))
-        extra = {"base_mean": pb["baseMean"].to_numpy(float), "lfc_se": pb["lfcSE"].to_numpy(float),
-                 "log2fc_cells": np.log2(mean_g + 1) - np.log2(mean_r + 1)}
+        log2fc, se, p, padj, base_mean = (pb[c].to_numpy(float)
+                                          for c in ("log2FoldChange", "lfcSE", "pvalue", "padj", "baseMean"))
+        z = stats.norm.ppf(0.5 + ci_level / 2)
+        ci_low, ci_high = log2fc - z * se, log2fc + z * se
         n_g, n_r = (int(adata.obs.loc[m, replicate].nunique()) for m in (gmask, rmask))
         method = (f"pseudobulk DESeq2 (pydeseq2): counts summed per {replicate} ({n_g} {group}, {n_r} {reference}), "
                   "Wald test, Cook's and independent filtering, BH; replicate cultures, not cells, are the unit")
     else:
+        log2fc, se = fc["log2fc_pooled"], fc["lfc_se_pooled"]
+        ci_low, ci_high = fc["ci_low_pooled"], fc["ci_high_pooled"]
+        base_mean = np.full(adata.n_vars, np.nan)
         sub = adata[gmask | rmask] if not (gmask | rmask).all() else adata
         sub = sub.copy() if sub.is_view else sub
         import warnings
@@ -124,8 +149,11 @@ def differential(adata, *, groupby="sample", group, reference, replicate=None):
         method = ("Wilcoxon rank-sum on cells (scanpy, tie-corrected), BH; exploratory: one sample per condition, "
                   "so cells are not independent replicates")
     out = pd.DataFrame({"gene": adata.var_names, "group": group, "reference": reference, "log2fc": log2fc,
+                        "ci_low": ci_low, "ci_high": ci_high, "ci_level": float(ci_level), "lfc_se": se,
                         "p_value": p, "p_adjusted": padj, "pct_group": pct_g, "pct_reference": pct_r,
-                        "method": method, **extra})
+                        "log2fc_pooled": fc["log2fc_pooled"], "logcpm_group": fc["logcpm_group"],
+                        "logcpm_reference": fc["logcpm_reference"], "log2fc_seurat": fc["log2fc_seurat"],
+                        "base_mean": base_mean, "method": method}, columns=DE_COLUMNS)
     return out.sort_values(["p_adjusted", "log2fc"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
@@ -134,8 +162,9 @@ def markers(adata, *, groupby="leiden", top=None, use_raw=None, min_pct=0.1, min
     FindAllMarkers pre-filter (v4 defaults): a gene is tested for a group only when it is detected in at least
     ``min_pct`` of the cells of the group or of the rest and its |log2 fold change| is at least ``min_log2fc``
     (0 and 0 test every gene, as scanpy does). The other genes count as p = 1 in the BH adjustment, which runs over
-    every gene of the data within each group. Fold change as in the DE table: log2(mean + 1) of normalised counts
-    per 10,000 (expm1 of the log-normalised data). Table: group, gene, rank, score, log2fc, p_value, p_adjusted,
+    every gene of the data within each group. Fold change by Seurat's convention, as FindAllMarkers computes it for
+    the pre-filter (``log2fc_seurat`` of the DE table): log2(mean + 1) of normalised counts per 10,000 (expm1 of the
+    log-normalised data). Table: group, gene, rank, score, log2fc, p_value, p_adjusted,
     pct_group, pct_rest (tested genes only, by score); ``top`` keeps the first ``top`` genes of each group."""
     import warnings
 

@@ -106,9 +106,13 @@ class ScrnaResult(Result):
                 f"(genes sorted) for {_sets_words(m)}, gene symbols matched exactly or, when only the case "
                 "differs, ignoring case; cell-cycle phase from the Tirosh 2016 S and G2M genes. DE: "
                 f"{m['de_method']}; "
-                + ("log2 fold change = DESeq2's maximum-likelihood estimate (cell-level log2(mean + 1) of counts per "
-                   "10,000 in log2fc_cells). " if "DESeq2" in m["de_method"] else
-                   "log2 fold change = log2(mean + 1) of counts per 10,000 (pseudocount 1). ")
+                + ("log2 fold change = DESeq2's maximum-likelihood estimate with its Wald interval; " if "DESeq2" in
+                   m["de_method"] else
+                   "log2 fold change = log2 ratio of the counts summed over the cells of each sample, as counts per "
+                   "million with edgeR's prior count of 2 (scaled to the library size), with a delta-method interval "
+                   "over cells; ")
+                + ("the pooled fold change in log2fc_pooled, " if "DESeq2" in m["de_method"] else "")
+                + "Seurat's convention (log2(mean + 1) of counts per 10,000 per cell) in log2fc_seurat. "
                 + "Candidate "
                 f"cells: fraction of the {m['k_candidates']} nearest neighbours (PCA) from the other sample, exact "
                 "label-permutation (hypergeometric) p values, BH q < 0.05 and a majority of neighbours.")

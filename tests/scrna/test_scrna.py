@@ -85,10 +85,17 @@ def test_log2fc_definition_with_zero_counts():
                    var=pd.DataFrame(index=["g1", "g2", "g3"]))
     a.layers["counts"] = a.X.copy()
     de = differential(a, group="R", reference="P").set_index("gene")
+    # log2fc: pooled counts as edgeR's log2 CPM, prior count 2 scaled by library size / mean library size
+    y = np.column_stack([counts[2:].sum(0), counts[:2].sum(0)])
+    lib = y.sum(0)
+    prior = 2 * lib / lib.mean()
+    logcpm = np.log2((y + prior) / (lib + 2 * prior) * 1e6)
+    assert np.allclose(de.loc[["g1", "g2", "g3"], "log2fc"], logcpm[:, 0] - logcpm[:, 1], rtol=1e-12, atol=0)
+    # log2fc_seurat: Seurat's FindMarkers convention
     norm = counts / counts.sum(axis=1, keepdims=True) * 1e4
     exp = np.log2(norm[2:].mean(0) + 1) - np.log2(norm[:2].mean(0) + 1)
-    assert np.allclose(de.loc[["g1", "g2", "g3"], "log2fc"], exp, rtol=1e-6)
-    assert np.isfinite(de.log2fc).all()
+    assert np.allclose(de.loc[["g1", "g2", "g3"], "log2fc_seurat"], exp, rtol=1e-6)
+    assert np.isfinite(de.log2fc).all() and np.isfinite(de.log2fc_seurat).all()
     assert de.loc["g1", "pct_reference"] == 0 and de.loc["g1", "pct_group"] == 1
 
 
@@ -180,8 +187,9 @@ def test_command_writes_tables_adata_and_report(tmp_path):
     out = tmp_path / "scr"
     assert main(["scrna", "--example", "--reference", "P", "--out", str(out)]) == 0
     de = pd.read_csv(out / "tables" / "de.csv")
-    assert list(de.columns) == ["gene", "group", "reference", "log2fc", "p_value", "p_adjusted", "pct_group",
-                                "pct_reference", "method"]
+    assert list(de.columns) == ["gene", "group", "reference", "log2fc", "ci_low", "ci_high", "ci_level", "lfc_se",
+                                "p_value", "p_adjusted", "pct_group", "pct_reference", "log2fc_pooled",
+                                "logcpm_group", "logcpm_reference", "log2fc_seurat", "base_mean", "method"]
     assert (out / "adata.h5ad").exists() and (out / "tables" / "qc_summary.csv").exists()
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 6 and "exploratory" in html
