@@ -2,12 +2,15 @@ import os
 import tempfile
 from pathlib import Path
 
-# hypothesis keeps caches in a storage folder: outside the checkout (set before hypothesis first touches it)
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "assaystats-hypothesis"))
 
 import matplotlib
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# hypothesis keeps caches (constants of the code under test) in a storage folder: outside the checkout
+set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY",
+                                       str(Path(tempfile.gettempdir()) / "assaystats-hypothesis")))
 
 # hypothesis: deterministic (the same cases every run, in CI and here) and no example database written into the tree
 settings.register_profile("assaystats", derandomize=True, database=None, print_blob=True)
