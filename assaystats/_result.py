@@ -165,17 +165,21 @@ def short_label(text, limit: int = LABEL_LIMIT) -> str:
     return s[:head] + "\u2026" + s[len(s) - (limit - 1 - head):]
 
 
-def plain_text(fig, limit: int = LABEL_LIMIT):
-    """Every text of a figure drawn as plain text (no mathtext) and shortened to ``limit`` characters per line: the
-    safety net under the figures of every analysis, whose labels are user text."""
+#: the safety net of :func:`plain_text`: no line of any figure text is longer (labels are shortened to
+#: LABEL_LIMIT where they are drawn; titles and legends composed of several names may be longer)
+TEXT_LIMIT = 200
+
+
+def plain_text(fig, limit: int = TEXT_LIMIT):
+    """Every text of a figure drawn as plain text (no mathtext) and no line longer than ``limit`` characters: the
+    safety net under the figures of every analysis, whose texts hold user names."""
     from matplotlib.text import Text
 
     for t in fig.findobj(Text):
         t.set_parse_math(False)
         s = t.get_text()
         if len(s) > limit:
-            t.set_text("\n".join(short_label(line, max(limit, 3 * limit if "\n" in s else limit))
-                                 for line in s.split("\n")))
+            t.set_text("\n".join(short_label(line, limit) for line in s.split("\n")))
     return fig
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, format_p, layout
 from .._validate import check_columns, check_level, check_numeric, renamed_keywords
 from ..errors import AssayDataError
 from ._qpcr import _label_column, _label_text
@@ -50,7 +50,7 @@ class PairedGenesResult(Result):
 
             f, ax = plt.subplots(figsize=(5.5, 0.25 * len(self.table) + 1.4))
             self.plot(ax=ax)
-            f.tight_layout()
+            layout(f)
             return f
         return {"paired_genes": fig}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._result import layout
+
 __all__ = ["fig_dotplot", "fig_embedding", "fig_heatmap", "fig_notch", "fig_qc", "fig_scatter", "fig_volcano",
            "figure_genes", "plot_embedding"]
 
@@ -99,7 +101,7 @@ def fig_embedding(result):
     fig, axes = plt.subplots(1, len(colors), figsize=(3.4 * len(colors), 3.3))
     for ax, c in zip(axes, colors):
         plot_embedding(result, ax=ax, color=c, basis=basis)
-    fig.tight_layout()
+    layout(fig)
     return fig
 
 
@@ -135,7 +137,7 @@ def fig_qc(result):
     ax.set_ylabel("genes detected", fontsize=8)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     fig.colorbar(sc_, ax=ax, label="% mito")
-    fig.tight_layout()
+    layout(fig)
     return fig
 
 
@@ -184,7 +186,7 @@ def fig_heatmap(result):
     ax.set_xlabel("cluster / dominant sample", fontsize=7)
     fig.colorbar(im, ax=ax, shrink=0.5, label="z across clusters")
     ax.set_title(", ".join(f"{short_label(b)} ({t})" for b, t in tags.items()), fontsize=8, wrap=True)
-    fig.tight_layout()
+    layout(fig)
     return fig
 
 
@@ -209,7 +211,7 @@ def fig_dotplot(result):
     ax.set_yticks(range(len(groups)))
     ax.set_yticklabels(list(groups), fontsize=7)
     ax.set_title("dot size: fraction expressing; colour: mean log expression", fontsize=8)
-    fig.tight_layout()
+    layout(fig)
     return fig
 
 
@@ -229,7 +231,7 @@ def fig_scatter(result):
         ax.set_xlabel(_label(x))
         ax.set_ylabel(_label(y))
         ax.legend(frameon=False, fontsize=7)
-    fig.tight_layout()
+    layout(fig)
     return fig
 
 
@@ -249,5 +251,5 @@ def fig_volcano(result):
         ax.annotate(r.gene, (r.log2fc, -np.log10(max(r.p_adjusted, 1e-300))), fontsize=6)
     ax.set_xlabel(f"log2 fold change {result.meta['other']} vs {result.meta['reference']}")
     ax.set_ylabel("-log10 adjusted p")
-    fig.tight_layout()
+    layout(fig)
     return fig
