@@ -14,6 +14,7 @@ from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
 from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global
 from ._models import MODELS, PARAM_INDEX, PUBLIC_NAMES, get_model
+from ._multiplicity import ADJUST_METHODS, adjust_p
 from ._profile import profile_interval
 
 __all__ = ["fit"]
@@ -22,7 +23,7 @@ COV_CHOICES = ("jtj", "hessian")
 INTERVAL_CHOICES = ("delta", "profile")
 SCALE_CHOICES = ("log", "linear")
 COMPARE_CHOICES = ("reference", "pairwise", "none")
-ADJUST_CHOICES = ("holm", "bonferroni", "sidak", "holm-sidak", "fdr_bh", "none")
+ADJUST_CHOICES = tuple(ADJUST_METHODS)
 
 
 def _internal_fixed(fixed: Mapping[str, float] | None, model_name: str) -> dict[str, float]:
@@ -90,7 +91,8 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
         vehicle plateau.
     compare : 'reference' (each group against ``reference``), 'pairwise', 'none', or an explicit list of
         (group, reference) pairs such as ``[("Huh7-R", "Huh7-P"), ("Hep3B-R", "Hep3B-P")]``.
-    p_adjust : multiplicity correction across comparisons (statsmodels names; default Holm).
+    p_adjust : multiplicity correction across comparisons: 'holm' (default), 'bonferroni', 'sidak', 'holm-sidak',
+        'bh' (Benjamini-Hochberg; statsmodels' 'fdr_bh' too) or 'none' (statsmodels' multipletests).
     share : public parameter names shared by all groups in a global fit (e.g. ``["hill"]``).
     points : what the figure shows: 'mean' (mean +- SEM per dose; default) or 'all' wells.
 
@@ -168,18 +170,21 @@ def fit(data, *, dose: str, response: str, group: str | None = None, replicate: 
                                 slope_limit=slope_limit))
 
     global_fit = None
+    errors = [(c.df, c.sigma) for c in curves]  # the residual error behind each curve's intervals: its own ...
     if share_int and len(curves) > 1:
         doses_l = [c.dose for c in curves]
         resp_l = [c.response for c in curves]
         global_fit = fit_global(doses_l, resp_l, levels, model=mdl, shared=share_int, fixed=fixed_int,
                                 cov=cov, start=np.vstack([c.theta for c in curves]), slope_limit=slope_limit)
-        curves = _curves_from_global(global_fit, curves, cov)
+        curves = _curves_from_global(global_fit, curves)
+        pooled = (global_fit.df, float(np.sqrt(global_fit.rss / global_fit.df)) if global_fit.df > 0 else np.nan)
+        errors = [pooled] * len(curves)  # ... or the pooled error of the global fit
 
     opts = dict(cov=cov, interval_method=interval_method, ci_level=ci_level, ci_scale=ci_scale,
                 abs_response=abs_response)
     fits_rows, par_rows, ed_rows = [], [], []
-    for c in curves:
-        fr, pr, er = _curve_tables(c, ed_levels, **opts)
+    for c, (df_c, sigma_c) in zip(curves, errors):
+        fr, pr, er = _curve_tables(c, ed_levels, df=df_c, sigma=sigma_c, **opts)
         fits_rows.append(fr)
         par_rows += pr
         ed_rows += er
@@ -371,8 +376,9 @@ def _check_curve_data(x, y, rows, label, n_par, model_name, src, dose_col, resp_
                              rows=(rows[:3] + 1).tolist())
 
 
-def _curves_from_global(gf, curves, cov):
-    """Per-group views of a global fit: the group's block of the joint covariance, pooled df."""
+def _curves_from_global(gf, curves):
+    """Per-group views of a global fit: the group's block of the joint covariance (its intervals use the pooled
+    residual df and sigma of ``gf``, passed to ``_curve_tables`` by the caller)."""
     out = []
     lay = gf.layout
     for g, c in enumerate(curves):
@@ -381,11 +387,8 @@ def _curves_from_global(gf, curves, cov):
         C = gf.cov[np.ix_(idx, idx)]
         theta = gf.theta[g].copy()
         rss_g = float(np.sum((c.response - c.model.predict_theta(_log_doses(c.dose), theta)) ** 2))
-        view = DoseResponseCurve(c.model, c.label, c.dose, c.response, theta, free, C, C, cov, rss_g,
-                                 gf.converged, list(c.flags), None, 0)
-        view.df_override = gf.df
-        view.sigma_override = float(np.sqrt(gf.rss / gf.df)) if gf.df > 0 else np.nan
-        out.append(view)
+        out.append(DoseResponseCurve(c.model, c.label, c.dose, c.response, theta, free, C, C, c.cov_kind, rss_g,
+                                     gf.converged, list(c.flags), None, 0))
     return out
 
 
@@ -399,8 +402,11 @@ def _relation(value, lo, hi) -> str:
     return "="
 
 
-def _curve_tables(c: DoseResponseCurve, ed_levels, *, cov, interval_method, ci_level, ci_scale, abs_response):
-    tq = _tq(c, ci_level)
+def _curve_tables(c: DoseResponseCurve, ed_levels, *, df: int, sigma: float, cov, interval_method, ci_level, ci_scale,
+                  abs_response):
+    """The curve's rows of the fits, parameters and effective-dose tables; ``df`` and ``sigma`` are the residual
+    error its t intervals use (the curve's own, or the pooled error of a global fit)."""
+    tq = _tq(df, ci_level)
     lo, hi = c.tested_range
     flags = list(c.flags)
     flat = "flat" in flags
@@ -482,8 +488,8 @@ def _curve_tables(c: DoseResponseCurve, ed_levels, *, cov, interval_method, ci_l
         "flag": ";".join(flags) if flags else "ok",
         "ic50_relation": ic50[3], "abs_ic50_se": a_se, "abs_ic50_ci_low": a_ci[0], "abs_ic50_ci_high": a_ci[1],
         "abs_response": level_y, "e": float(np.exp(c.theta[3])), "emax": emax,
-        "bic": c.bic() if c.problem is not None else np.nan, "rss": c.rss, "df": _df(c),
-        "sigma": _sigma(c), "lof_f": lof[0], "lof_p": lof[3], "dose_min": lo, "dose_max": hi,
+        "bic": c.bic() if c.problem is not None else np.nan, "rss": c.rss, "df": df,
+        "sigma": sigma, "lof_f": lof[0], "lof_p": lof[3], "dose_min": lo, "dose_max": hi,
         "cov": cov, "ci_method": _ci_name(interval_method, ci_scale),
     }
     return fits_row, par_rows, ed_rows
@@ -498,32 +504,10 @@ def _ci_name(method, scale):
     return "profile likelihood" if method == "profile" else f"delta ({scale} scale)"
 
 
-def _df(c):
-    return getattr(c, "df_override", None) or c.df
-
-
-def _sigma(c):
-    return getattr(c, "sigma_override", None) or c.sigma
-
-
-def _tq(c, level):
+def _tq(df, level):
     from scipy import stats
 
-    df = _df(c)
     return float(stats.t.ppf(0.5 + level / 2, df)) if df > 0 else np.nan
-
-
-def _adjust(p, method):
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.asarray(p, float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if method == "none" or ok.sum() == 0:
-        out[ok] = p[ok]
-        return out
-    out[ok] = multipletests(p[ok], method=method)[1]
-    return out
 
 
 def _pairs(levels, ref, compare):
@@ -573,7 +557,7 @@ def _comparisons(curves, global_fit, levels, ref, compare, p_adjust, ci_level, c
                      "ci_method": f"delta ({ci_scale} scale); Fieller", "ic50_group": rt["ed_group"],
                      "ic50_reference": rt["ed_reference"], "flag": ";".join(flags) if flags else "ok"})
     out = pd.DataFrame(rows, columns=cols)
-    out["p_adjusted"] = _adjust(out["p_value"].to_numpy(), p_adjust)
+    out["p_adjusted"] = adjust_p(out["p_value"].to_numpy(), p_adjust)
     return out
 
 
@@ -617,7 +601,7 @@ def _replicate_analysis(x, y, garr, rarr, levels, ref, compare, p_adjust, mdl, f
                     "ci_level": ci_level})
     rep_comp = pd.DataFrame(out, columns=cols)
     if len(rep_comp):
-        rep_comp["p_adjusted"] = _adjust(rep_comp["p_value"].to_numpy(), p_adjust)
+        rep_comp["p_adjusted"] = adjust_p(rep_comp["p_value"].to_numpy(), p_adjust)
     return rep_fits, rep_comp
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from ._engine import Layout
+from ._estimates import complex_step_gradient
 from ._fit import DoseResponseCurve, GlobalFit, fit_global
 from ._models import INTERNAL, PARAM_INDEX, Model
 
@@ -75,14 +76,7 @@ def ratio_test(joint: Joint, g: int, r: int, *, p: float = 50.0, level: float = 
         th = lay.matrix(vv)
         return np.exp(_log_ed(model, th[g], q)), np.exp(_log_ed(model, th[r], q))
 
-    # gradients of the two EDs over the free vector by complex step
-    k = v.size
-    ga, gb = np.zeros(k), np.zeros(k)
-    for j in range(k):
-        vv = v.astype(complex)
-        vv[j] += 1e-20j
-        a_c, b_c = eds(vv)
-        ga[j], gb[j] = np.imag(a_c) / 1e-20, np.imag(b_c) / 1e-20
+    ga, gb = complex_step_gradient(lambda vv: np.array(eds(vv)), v)  # gradients of the two EDs over the free vector
     a, b = (float(np.real(x)) for x in eds(v.astype(complex)))
     C = joint.cov
     vaa, vbb, vab = float(ga @ C @ ga), float(gb @ C @ gb), float(ga @ C @ gb)

@@ -1,8 +1,9 @@
 """Derived estimates of a fitted curve and their intervals by the delta method.
 
-Gradients of derived quantities are taken by the complex step (exact to machine precision for the
-analytic model functions) rather than finite differences, so that delta-method standard errors match
-drc's analytic ones to the printed digits.
+Gradients of derived quantities are taken by the complex step (statsmodels' ``approx_fprime_cs``; exact to
+machine precision for the analytic model functions) rather than finite differences, so that delta-method
+standard errors match drc's analytic ones to the printed digits. ``complex_step_gradient`` is the one place
+that does it (here and in ``_compare``).
 
 Interval scales. Standard errors are always on the natural scale (dose units). For dose-like quantities
 (EDs, IC50s, ratios of them) the default interval is computed on the log scale and transformed back
@@ -13,25 +14,44 @@ asymmetric as the estimate's distribution is). ``scale='linear'`` gives drc's sy
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ._fit import DoseResponseCurve
 from ._models import INTERNAL, PARAM_INDEX
 
-__all__ = ["delta_gradient", "delta_se", "interval", "ed_relative", "ed_absolute", "auc_log10"]
+__all__ = ["complex_step_gradient", "delta_gradient", "delta_se", "interval", "ed_relative", "ed_absolute",
+           "auc_log10"]
+
+#: the complex step; its truncation error is O(step ** 2) and there is no subtraction, so any tiny step is exact
+COMPLEX_STEP = 1e-20
+
+
+def complex_step_gradient(fun: Callable[[np.ndarray], complex | np.ndarray], x: np.ndarray,
+                          index: Sequence[int] | None = None) -> np.ndarray:
+    """Derivatives of ``fun(x)`` (a number or a 1-d array) with respect to ``x[index]`` (default: all entries), by
+    statsmodels' complex-step ``approx_fprime_cs``: shape (len(index),) for a number, (len(fun), len(index)) for
+    an array. ``fun`` must accept a complex vector (every model function here does)."""
+    from statsmodels.tools.numdiff import approx_fprime_cs
+
+    x = np.asarray(x, float)
+    idx = np.arange(x.size) if index is None else np.asarray(index, int)
+
+    def on_subset(z):
+        full = x.astype(complex)
+        full[idx] = z
+        return fun(full)
+
+    return approx_fprime_cs(x[idx], on_subset, epsilon=COMPLEX_STEP)
 
 
 def delta_gradient(fun: Callable[[np.ndarray], complex], theta: np.ndarray, free: tuple[str, ...]) -> np.ndarray:
-    """Gradient of fun(theta) w.r.t. the 5 internal parameters (free ones only), by the complex step."""
+    """Gradient of fun(theta) w.r.t. the 5 internal parameters (zero for the fixed ones)."""
     g = np.zeros(5)
-    step = 1e-20
-    for p in free:
-        k = PARAM_INDEX[p]
-        th = theta.astype(complex)
-        th[k] += 1j * step
-        g[k] = np.imag(fun(th)) / step
+    idx = [PARAM_INDEX[p] for p in free]
+    if idx:
+        g[idx] = complex_step_gradient(fun, theta, idx)
     return g
 
 

@@ -228,7 +228,9 @@ class DoseResponseCurve:
         return float(stats.f.sf(max(F, 0.0), q, self.df))
 
 
-def _layout_single(model: Model, fixed: dict[str, float]) -> Layout:
+def _modes(model: Model, fixed: dict[str, float], shared: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """Mode of each internal parameter ('fixed' by the user or the model, 'shared', 'separate') and the fixed
+    values."""
     modes, fx = {}, {}
     defaults = dict(model.fixed_default)
     for p in INTERNAL:
@@ -237,8 +239,12 @@ def _layout_single(model: Model, fixed: dict[str, float]) -> Layout:
         elif p in defaults:
             modes[p], fx[p] = "fixed", float(defaults[p])
         else:
-            modes[p] = "separate"
-    return Layout(1, modes, fx)
+            modes[p] = "shared" if p in shared else "separate"
+    return modes, fx
+
+
+def _layout_single(model: Model, fixed: dict[str, float]) -> Layout:
+    return Layout(1, *_modes(model, fixed))
 
 
 def fit_curve(dose, response, *, model: Model, fixed: dict[str, float] | None = None, cov: str = "jtj",
@@ -341,15 +347,7 @@ def fit_global(doses: list, responses: list, labels: list[str], *, model: Model,
     ``ties`` shares a parameter between some curves only (see Layout)."""
     fixed = dict(fixed or {})
     G = len(doses)
-    defaults = dict(model.fixed_default)
-    modes, fx = {}, {}
-    for p in INTERNAL:
-        if p in fixed:
-            modes[p], fx[p] = "fixed", float(fixed[p])
-        elif p in defaults:
-            modes[p], fx[p] = "fixed", float(defaults[p])
-        else:
-            modes[p] = "shared" if p in shared else "separate"
+    modes, fx = _modes(model, fixed, shared)
     lay = Layout(G, modes, fx, dict(ties or {}))
     logx = np.concatenate([_log_doses(d) for d in doses])
     y = np.concatenate([np.asarray(r, float) for r in responses])
