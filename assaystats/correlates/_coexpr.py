@@ -73,6 +73,13 @@ def _pearson_many(x, Y):
         return num / den, n
 
 
+def _t_test_p(r, df):
+    """Two-sided p value of correlations r by the t test on df degrees of freedom (R's cor.test, ppcor)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = r * np.sqrt(df / (1 - r**2))
+    return 2 * stats.t.sf(np.abs(t), df)
+
+
 def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: bool = False):
     """Correlation of x with each row of Y: DataFrame gene, n, r, p_value, method (q added by the caller)."""
     import pandas as pd
@@ -101,20 +108,14 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
         Yr = Ys - Ys @ H.T
         r, n = _pearson_many(xr, Yr)
         n = n.astype(int)
-        df = n - 2 - k
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = r * np.sqrt(df / (1 - r**2))
-        p = 2 * stats.t.sf(np.abs(t), df)
+        p = _t_test_p(r, n - 2 - k)
         ranked = ", every variable ranked as ppcor and pingouin" if method == "spearman" else ""
         label = (f"partial {method} (adjusted for {k} covariate column{'s' if k > 1 else ''}{ranked}; "
                  "t test on n - 2 - k df)")
         return pd.DataFrame({"gene": names, "n": n, "r": r, "p_value": p, "method": label})
     if method == "pearson":
         r, n = _pearson_many(x, Y)
-        df = n - 2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = r * np.sqrt(df / (1 - r**2))
-        p = 2 * stats.t.sf(np.abs(t), df)
+        p = _t_test_p(r, n - 2)
         label = "Pearson (t test, n - 2 df)"
     elif method == "spearman":
         if np.isfinite(x).all() and np.isfinite(Y).all():
@@ -126,10 +127,7 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
                 ok = np.isfinite(x) & np.isfinite(Y[i])
                 n[i] = ok.sum()
                 r[i] = stats.spearmanr(x[ok], Y[i, ok]).statistic if n[i] > 2 else np.nan
-        df = n - 2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = r * np.sqrt(df / (1 - r**2))
-        p = 2 * stats.t.sf(np.abs(t), df)
+        p = _t_test_p(r, n - 2)
         label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
         if exact:
             from ._spearman_exact import spearman_exact_p
