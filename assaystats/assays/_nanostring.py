@@ -1,16 +1,28 @@
-"""NanoString nCounter mRNA panels: QC, nSolver-style normalisation, differential expression.
+"""NanoString nCounter mRNA panels: QC, normalisation, differential expression.
 
-Normalisation (nSolver's definitions, mRNA probes only):
+Normalisation (mRNA probes only) follows NanoString's published gene-expression data analysis guidelines as
+NanoStringNorm (Waggott et al. 2012) implements them; tests/reference/nanostring/ checks it against
+NanoStringNorm 1.2.1.1 (its own 'none' and 'mean.2sd' background modes; 'threshold' as its steps around a base-R
+thresholding) and against an independent base-R implementation. It has not been compared with nSolver's output.
 1. positive controls: factor_i = mean_j(geomean POS_j) / geomean POS_i (all six positives);
-2. background: mean + 2 SD of the positive-normalised negative controls of each sample; counts below it are
-   set to it ('threshold', default) or it is subtracted with a floor of 1 ('subtract'), or 'none';
+2. background: mean + 2 SD of the positive-normalised negative controls of each sample; Endogenous and
+   Housekeeping counts below it are raised to it ('threshold', default), or it is subtracted and what falls below
+   0 is 0 ('subtract', NanoStringNorm's Background = 'mean.2sd'), or 'none';
 3. housekeeping: factor_i = mean_j(geomean HK_j) / geomean HK_i.
+Counts below 1 (zeros): a geometric mean counts them as 1, and normalised counts below 1 are set to 1 before the
+log2 (both NanoStringNorm's rule), so a zero is log2 = 0, never log2(0).
 The reference of both factors is the cohort mean, or fixed values (``reference``) so that one sample can be
 normalised alone against an earlier run.
 
-QC flags (nSolver defaults): imaging FOV counted / FOV count < 0.75; binding density outside 0.1-2.25;
-positive-control linearity R^2 < 0.95 (log2 counts vs log2 concentration); limit of detection: POS_E not above
-mean + 2 SD of the negatives; positive factor outside 0.3-3; housekeeping factor outside 0.1-10.
+QC flags (the thresholds NanoString's guidelines recommend): imaging FOV counted / FOV count < 0.75; binding
+density outside 0.1-2.25; positive-control linearity R^2 < 0.95 (log2 counts vs log2 concentration); limit of
+detection: POS_E not above mean + 2 SD of the negatives; positive factor outside 0.3-3; housekeeping factor
+outside 0.1-10.
+
+Differential expression (Welch t per gene) leaves a gene untested in a comparison, with a note, when it is at or
+below the background in every sample of both groups (with 'threshold' or 'subtract' its values are then made of
+background and housekeeping factors alone), or when neither group varies (R's t.test has no p value there, and
+NanoStringNorm gives none); BH q values are over the genes tested.
 """
 
 from __future__ import annotations
@@ -28,9 +40,15 @@ __all__ = ["nanostring", "normalize_rcc"]
 MRNA = ("Endogenous", "Housekeeping", "Positive", "Negative")
 
 
+#: counts below this are taken as this in geometric means and before the log2 (NanoStringNorm's rule)
+COUNT_FLOOR = 1.0
+
+
 def _geomean(x) -> float:
+    """Geometric mean with counts below 1 counted as 1 (NanoStringNorm's get.geo.mean): one zero positive control
+    or housekeeping count must not scale its lane by ~1e50."""
     x = np.asarray(x, float)
-    return float(np.exp(np.mean(np.log(np.maximum(x, 1e-300))))) if x.size else np.nan
+    return float(np.exp(np.mean(np.log(np.maximum(x, COUNT_FLOOR))))) if x.size else np.nan
 
 
 def _conc(name: str) -> float:
@@ -121,9 +139,10 @@ def normalize_rcc(rccs: Sequence[dict], *, background: str = "threshold",
         adj = mrna["posnorm"].to_numpy(float).copy()
         if background == "threshold":
             adj[genes.to_numpy()] = np.maximum(adj[genes.to_numpy()], bg[s])
-        elif background == "subtract":
-            adj[genes.to_numpy()] = np.maximum(adj[genes.to_numpy()] - bg[s], 1.0)
+        elif background == "subtract":  # NanoStringNorm floors at 0; the log2 below floors at 1
+            adj[genes.to_numpy()] = np.maximum(adj[genes.to_numpy()] - bg[s], 0.0)
         mrna["bgadj"] = adj
+        mrna["at_background"] = genes.to_numpy() & (mrna["posnorm"].to_numpy(float) <= bg[s])
         hk_gm[s] = _geomean(mrna.loc[mrna.CodeClass == "Housekeeping", "bgadj"])
         mrna["sample"] = s
         long.append(mrna)
@@ -168,9 +187,10 @@ def normalize_rcc(rccs: Sequence[dict], *, background: str = "threshold",
     hkf = dict(zip(qcdf.file, qcdf.hk_factor))
     out["normalized"] = out.bgadj * out["sample"].map(hkf)
     out.loc[out.CodeClass.isin(["Positive", "Negative"]), "normalized"] = out.posnorm
-    out["log2_normalized"] = np.log2(np.maximum(out.normalized, 1e-300))
+    out["log2_normalized"] = np.log2(np.maximum(out.normalized, COUNT_FLOOR))
     out = out.rename(columns={"CodeClass": "code_class", "Name": "gene", "Accession": "accession", "Count": "raw"})
-    out = out[["sample", "code_class", "gene", "accession", "raw", "posnorm", "bgadj", "normalized", "log2_normalized"]]
+    out = out[["sample", "code_class", "gene", "accession", "raw", "posnorm", "bgadj", "normalized", "log2_normalized",
+               "at_background"]]
     return qcdf, out, {"ref_positive": ref_pos, "ref_housekeeping": ref_hk}
 
 
@@ -193,7 +213,7 @@ def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control
         raise AssayDataError("no RCC files given")
     qc, norm, refs = normalize_rcc(parsed, background=background, reference=reference)
     hk = norm[norm.code_class == "Housekeeping"].pivot_table(index="sample", columns="gene", values="posnorm")
-    stability = genorm_m(np.log2(hk)) if hk.shape[1] >= 2 and hk.shape[0] >= 2 else None
+    stability = genorm_m(np.log2(np.maximum(hk, COUNT_FLOOR))) if hk.shape[1] >= 2 and hk.shape[0] >= 2 else None
     if stability is not None:
         cv = (hk.std(ddof=1) / hk.mean()).rename("cv")
         stability = stability.merge(cv.reset_index().rename(columns={"index": "gene"}), on="gene", how="left")
@@ -207,8 +227,9 @@ def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control
         des, d_notes, left_out = _match_design(design, parsed, group, by)
         notes += d_notes
         norm = norm.merge(des, on="sample", how="left")
-        diff = _differential(norm, des, group, control, by, ci_level,
-                             src=design.attrs.get("source") if hasattr(design, "attrs") else None)
+        diff, de_notes = _differential(norm, des, group, control, by, ci_level, background=background,
+                                       src=design.attrs.get("source") if hasattr(design, "attrs") else None)
+        notes += de_notes
     meta = {"analysis": "nanostring", "background": background, "reference": dict(reference or {}),
             "ref_positive": refs["ref_positive"], "ref_housekeeping": refs["ref_housekeeping"], "group": group,
             "control": control, "by": by, "n": len(parsed), "n_samples": len(parsed),
@@ -319,7 +340,9 @@ def _empty(raw) -> np.ndarray:
     return pd.isna(raw).to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
 
 
-def _differential(norm, des, group, control, by, ci_level, src=None):
+def _differential(norm, des, group, control, by, ci_level, *, background="threshold", src=None):
+    import warnings
+
     import pandas as pd
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
@@ -332,10 +355,13 @@ def _differential(norm, des, group, control, by, ci_level, src=None):
         control = levels[0]
     control = check_level(_label_text(control), levels, option="control", column=group, file=src)
     strata = list(dict.fromkeys(des[by])) if by else [None]
-    rows = []
+    rows, notes = [], []
+    eps = np.finfo(float).eps
     for st in strata:
         sub = endo if st is None else endo[endo[by] == st]
         wide = sub.pivot_table(index="gene", columns="sample", values="log2_normalized", sort=False)
+        at_bg = sub.pivot_table(index="gene", columns="sample", values="at_background", aggfunc="all",
+                                sort=False).reindex(index=wide.index, columns=wide.columns).astype(bool)
         samp_group = des.set_index("sample")[group]
         for lev in levels:
             if lev == control:
@@ -345,19 +371,53 @@ def _differential(norm, des, group, control, by, ci_level, src=None):
             if len(a) < 2 or len(c) < 2:
                 continue
             A, C = wide[a].to_numpy(float), wide[c].to_numpy(float)
-            with np.errstate(all="ignore"):
-                res = stats.ttest_ind(A, C, axis=1, equal_var=False)
-                ci = res.confidence_interval(confidence_level=ci_level)
+            mA, mC = A.mean(axis=1), C.mean(axis=1)
+            se = np.sqrt(A.var(axis=1, ddof=1) / len(a) + C.var(axis=1, ddof=1) / len(c))
+            # R's t.test: no test when the standard error vanishes next to the means ("data are essentially
+            # constant") or is 0/0; NanoStringNorm then reports no p value
+            flat = ~(se > 10 * eps * np.maximum(np.abs(mA), np.abs(mC)))
+            below = (at_bg[a + c].to_numpy().all(axis=1) if background != "none"
+                     else np.zeros(len(wide), dtype=bool))
+            tested = ~below & ~flat
+            n_g = len(wide)
+            p = np.full(n_g, np.nan)
+            tstat, df, lo, hi = (np.full(n_g, np.nan) for _ in range(4))
+            if tested.any():
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    # one group may be constant (e.g. every sample floored at 1 count): Welch's t is defined,
+                    # and scipy's precision-loss warning for that group's variance is expected
+                    warnings.filterwarnings("ignore", message="Precision loss", category=RuntimeWarning)
+                    res = stats.ttest_ind(A[tested], C[tested], axis=1, equal_var=False)
+                    ci = res.confidence_interval(confidence_level=ci_level)
+                p[tested], tstat[tested], df[tested] = res.pvalue, res.statistic, res.df
+                lo[tested], hi[tested] = ci.low, ci.high
             block = pd.DataFrame({"gene": wide.index, "group": lev, "reference": control,
-                                  "log2fc": A.mean(axis=1) - C.mean(axis=1), "p_value": res.pvalue,
-                                  "statistic": res.statistic, "df": res.df, "ci_low": ci.low, "ci_high": ci.high,
-                                  "mean_group": A.mean(axis=1), "mean_reference": C.mean(axis=1),
+                                  "log2fc": np.where(tested, mA - mC, np.nan), "p_value": p,
+                                  "statistic": tstat, "df": df, "ci_low": lo, "ci_high": hi,
+                                  "mean_group": mA, "mean_reference": mC,
                                   "n_group": len(a), "n_reference": len(c), "within": "" if st is None else st})
             ok = block.p_value.notna()
             block["q_value"] = np.nan
-            block.loc[ok, "q_value"] = multipletests(block.loc[ok, "p_value"], method="fdr_bh")[1]
-            block["method"] = "Welch t on log2 normalised counts; BH across genes"
+            if ok.any():
+                block.loc[ok, "q_value"] = multipletests(block.loc[ok, "p_value"], method="fdr_bh")[1]
+            block["method"] = np.where(
+                tested, "Welch t on log2 normalised counts; BH across the genes tested",
+                np.where(below, "not tested: at or below the background in every sample",
+                         "not tested: no variation within either group"))
+            block["tested"] = tested
             rows.append(block)
+            if (~tested).any():
+                where = f" within {st}" if st is not None else ""
+                parts = []
+                for mask, why in ((below, "at or below the background in every sample"),
+                                  (~below & flat, "no variation within either group")):
+                    if mask.any():
+                        names = list(wide.index[mask])
+                        parts.append(f"{int(mask.sum())} {why} ({', '.join(map(str, names[:6]))}"
+                                     + (f" and {len(names) - 6} more" if len(names) > 6 else "") + ")")
+                notes.append(f"{lev} vs {control}{where}: {int((~tested).sum())} of {n_g} genes not tested: "
+                             + "; ".join(parts) + f". Their log2FC, p and q are empty; BH q values are over the "
+                             f"{int(tested.sum())} genes tested.")
     if not rows:
         counts = des.groupby(([by] if by else []) + [group], sort=False).size()
         shown = ", ".join(f"{'/'.join(map(str, k)) if isinstance(k, tuple) else k}: {n}" for k, n in counts.items())
@@ -365,5 +425,5 @@ def _differential(norm, des, group, control, by, ci_level, src=None):
                              f"{group!r}{f', within {by!r}' if by else ''}; files per group: {shown})", file=src,
                              column=group)
     cols = ["gene", "group", "reference", "log2fc", "p_value", "q_value", "within", "statistic", "df", "ci_low",
-            "ci_high", "mean_group", "mean_reference", "n_group", "n_reference", "method"]
-    return pd.concat(rows, ignore_index=True)[cols]
+            "ci_high", "mean_group", "mean_reference", "n_group", "n_reference", "method", "tested"]
+    return pd.concat(rows, ignore_index=True)[cols], notes

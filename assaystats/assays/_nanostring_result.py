@@ -88,19 +88,28 @@ class NanoStringResult(Result):
             for (grp, ref, within), sub in d.groupby(["group", "reference", "within"], sort=False):
                 sig = sub[sub.q_value < 0.05]
                 where = f" within {within}" if within else ""
-                top = sub.sort_values("q_value").head(3)
-                lines.append(f"- {grp} vs {ref}{where}: {len(sig)} of {len(sub)} genes with q < 0.05; top: " + ", ".join(
+                top = sub[sub.tested].sort_values("q_value").head(3)
+                n_out = int((~sub.tested).sum())
+                untested = f" ({n_out} not tested, see below)" if n_out else ""
+                lines.append(f"- {grp} vs {ref}{where}: {len(sig)} of {int(sub.tested.sum())} genes tested with q < "
+                             f"0.05{untested}; top: " + ", ".join(
                     f"{r.gene} (log2FC {format_number(r.log2fc, 3)}, q {format_p(r.q_value)})" for r in top.itertuples()) + ".")
         lines += list(self.meta.get("notes", []))  # e.g. design rows without an RCC file, left out and counted
         return "\n".join(lines)
 
     def methods(self) -> str:
         m = self.meta
-        return ("RCC files were normalised as in nSolver: positive-control scaling (geometric mean of the six positive "
+        bg = {"threshold": "counts below it raised to it", "subtract": "subtracted, with 0 below it",
+              "none": "not applied"}.get(m["background"], m["background"])
+        return ("RCC files were normalised following NanoString's gene-expression data analysis guidelines as "
+                "NanoStringNorm implements them: positive-control scaling (geometric mean of the six positive "
                 "controls against the " + ("fixed reference" if m["reference"] else "cohort mean") + "), background "
-                f"from the negative controls (mean + 2 SD; {m['background']}), and housekeeping scaling (geometric mean "
-                "of the housekeeping genes). QC flags use nSolver's defaults (FOV ratio < 0.75, binding density outside "
-                "0.1-2.25, positive-control R\u00b2 < 0.95, POS_E at the limit of detection, scaling factors outside "
-                "0.3-3 and 0.1-10). Differential expression: Welch t tests on log2 normalised counts per gene, "
-                "Benjamini-Hochberg q values across genes" + (f", separately within each {m['by']}" if m.get("by") else "")
-                + ".")
+                f"from the negative controls (mean + 2 SD; {bg}), and housekeeping scaling (geometric mean "
+                "of the housekeeping genes). Counts below 1 count as 1 in geometric means and before the log2 "
+                "(NanoStringNorm's rule). QC flags use the thresholds NanoString's guidelines recommend (FOV ratio "
+                "< 0.75, binding density outside 0.1-2.25, positive-control R\u00b2 < 0.95, POS_E at the limit of "
+                "detection, scaling factors outside 0.3-3 and 0.1-10). Differential expression: Welch t tests on log2 "
+                "normalised counts per gene, Benjamini-Hochberg q values across the genes tested"
+                + (f", separately within each {m['by']}" if m.get("by") else "")
+                + ("; a gene at or below the background in every sample of a comparison, or without variation in "
+                   "either group, is not tested" if self.differential is not None else "") + ".")

@@ -1,4 +1,4 @@
-## Independent R reference values for the NanoString module (nSolver-style normalisation, QC,
+## Independent R reference values for the NanoString module (normalisation after NanoString's guidelines, QC,
 ## geNorm housekeeping stability, Welch DE per BRAF genotype). Base R only; own RCC parser.
 ## Run from this directory:  Rscript make_reference_nanostring.R > make_reference_nanostring.Rout 2>&1
 ## Input: the 12 RCC files + 3D_SolidTumor_PhenoData.csv in ../../../../shared/data/nanostring-skmel
@@ -73,15 +73,17 @@ eh <- c(endo, hk)
 thr <- pn[eh, ]; sub <- pn[eh, ]
 for (i in seq_len(n)) {
   thr[, i] <- pmax(pn[eh, i], background[i])                 # threshold (default)
-  sub[, i] <- pmax(pn[eh, i] - background[i], 1)             # subtract, floor 1
+  sub[, i] <- pmax(pn[eh, i] - background[i], 0)             # subtract, floor 0 (NanoStringNorm)
 }
 
 ## ---------------------------------------------------------------- 3. housekeeping normalisation
 hk_geomean <- apply(thr[hk, ], 2, gm); hk_factor <- mean(hk_geomean) / hk_geomean
 norm <- sweep(thr, 2, hk_factor, "*"); log2n <- log2(norm)
 ## subtracted variant: HK factor recomputed from the background-subtracted HK counts
-sub_hk_geomean <- apply(sub[hk, ], 2, gm); sub_hk_factor <- mean(sub_hk_geomean) / sub_hk_geomean
-sub_log2n <- log2(sweep(sub, 2, sub_hk_factor, "*"))
+## counts below 1 count as 1 in a geometric mean and before the log2 (NanoStringNorm's rule; issue 11)
+gm1 <- function(x) gm(pmax(x, 1))
+sub_hk_geomean <- apply(sub[hk, ], 2, gm1); sub_hk_factor <- mean(sub_hk_geomean) / sub_hk_geomean
+sub_log2n <- log2(pmax(sweep(sub, 2, sub_hk_factor, "*"), 1))
 
 ## ---------------------------------------------------------------- 4. QC
 lane <- function(r, k) as.numeric(r$lane[[k]])
@@ -129,7 +131,13 @@ for (st in unique(pheno$BRAFGenotype)) {
   case <- paste0("de_", gsub("[^A-Za-z0-9]+", "_", st))
   vem <- pheno$RCC[pheno$BRAFGenotype == st & pheno$Treatment == "VEM"]
   dmso <- pheno$RCC[pheno$BRAFGenotype == st & pheno$Treatment == "DMSO"]
-  res <- do.call(rbind, lapply(endo, function(g) {
+  ## a gene at or below the background in every sample of the comparison is not tested (issue 11: its values are
+  ## background and housekeeping factors alone); BH over the genes tested
+  cols <- c(vem, dmso)
+  all_bg <- apply(pn[endo, cols] <= matrix(background[cols], length(endo), length(cols), byrow = TRUE), 1, all)
+  for (g in endo[all_bg]) add(case, "tested", g, 0)
+  cat("not tested (at or below the background in all", length(cols), "samples):", endo[all_bg], "\n")
+  res <- do.call(rbind, lapply(endo[!all_bg], function(g) {
     tt <- tryCatch(t.test(log2n[g, vem], log2n[g, dmso]), error = function(e) NULL)
     if (is.null(tt) || !is.finite(tt$p.value)) {
       skipped <<- c(skipped, paste0(case, ":", g)); return(NULL)
@@ -138,6 +146,7 @@ for (st in unique(pheno$BRAFGenotype)) {
                df = unname(tt$parameter), p = tt$p.value, stringsAsFactors = FALSE)
   }))
   res$q <- p.adjust(res$p, "BH")
+  add(case, "tested", res$gene, rep(1, nrow(res)))
   for (q in c("log2fc", "t", "df", "p", "q")) add(case, q, res$gene, res[[q]])
   cat("\n", case, " (", st, "): VEM n=", length(vem), ", DMSO n=", length(dmso), ", genes tested ",
       nrow(res), "\n", sep = "")
