@@ -362,7 +362,7 @@ SUBCOMMANDS = (
      QPCR_EXAMPLE),
     (Subcommand("nanostring", _nanostring_args, "_run_nanostring", ()),
      "NanoString nCounter RCC files: QC, normalisation, differential expression",
-     "Read RCC files (or a folder of them), flag QC problems, normalise as nSolver (positive controls, "
+     "Read RCC files (or a folder of them), flag QC problems, normalise by NanoString's guidelines as NanoStringNorm implements them (positive controls, "
      "background, housekeeping genes) and, with a design table, test each gene between groups (Welch t on log2 "
      "counts, BH q values).", NANOSTRING_EXAMPLE),
     (Subcommand("paired-genes", _paired_genes_args, "_run_paired_genes", ("gene", "subject", "group")),
