@@ -362,9 +362,9 @@ SUBCOMMANDS = (
      QPCR_EXAMPLE),
     (Subcommand("nanostring", _nanostring_args, "_run_nanostring", ()),
      "NanoString nCounter RCC files: QC, normalisation, differential expression",
-     "Read RCC files (or a folder of them), flag QC problems, normalise by NanoString's guidelines as NanoStringNorm implements them (positive controls, "
-     "background, housekeeping genes) and, with a design table, test each gene between groups (Welch t on log2 "
-     "counts, BH q values).", NANOSTRING_EXAMPLE),
+     "Read RCC files (or a folder of them), flag QC problems, normalise by NanoString's guidelines as "
+     "NanoStringNorm implements them (positive controls, background, housekeeping genes) and, with a design table, "
+     "test each gene between groups (Welch t on log2 counts, BH q values).", NANOSTRING_EXAMPLE),
     (Subcommand("paired-genes", _paired_genes_args, "_run_paired_genes", ("gene", "subject", "group")),
      "many genes in paired samples (tumour vs matched normal)",
      "Paired t and Wilcoxon signed-rank test per gene with BH q values across genes.",
