@@ -16,13 +16,19 @@ from ._logrank import logrank, logrank_trend, pairwise_logrank
 
 __all__ = ["analyze"]
 
+#: what the cox table says of the hazard ratio at a cut chosen by the maximally selected log-rank statistic
+NAIVE_CUT_NOTE = ("naive: at the cut chosen to maximise the log-rank statistic on these patients; the hazard ratio is "
+                  "biased away from 1 and its interval and p ignore the search and are not valid (Altman et al. 1994); "
+                  "see cox_cut_crossvalidated and cox_continuous")
+
 
 @renamed_keywords(reference="control")
 def analyze(data, *, time: str, event: str, event_value=None, group: str | None = None,
             expression: str | None = None, cutoff: str = "median", covariates: Sequence[str] = (),
             control: str | None = None, order: Sequence[str] | None = None, conf_type: str = "log",
             ci_level: float = 0.95, ties: str = "efron", times: Sequence[float] = (), rmst_tau: float | None = None,
-            minprop: float = 0.1, rho: float = 0.0, time_unit: str = "", source: str | None = None):
+            minprop: float = 0.1, rho: float = 0.0, time_unit: str = "", cv_folds: int = 5, seed: int = 0,
+            source: str | None = None):
     """Survival overall, by groups or by expression.
 
     Parameters
@@ -50,6 +56,12 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     ci_level : level of every interval reported: Kaplan-Meier bands, survival at ``times``, median, hazard ratios.
     ties : 'efron' (default, as R) or 'breslow'.
     times : survival probabilities reported at these times; rmst_tau : horizon of the restricted mean.
+    cv_folds, seed : with ``cutoff="optimal"``, the hazard ratio at the selected cut is biased away from 1 and its
+        interval and p are not valid (the search is ignored; Altman et al. 1994): the ``cox`` table says so in its
+        ``note`` column, and ``cut_cv`` (table ``cox_cut_crossvalidated``) gives the cross-validated hazard ratio
+        of Faraggi & Simon (1996): the cut re-chosen without each of ``cv_folds`` folds (stratified by event,
+        drawn with ``seed``), each fold's patients classified by it, and the same Cox model fitted on these
+        out-of-fold groups.
 
     Missing values (NaN/None, or R's and Excel's markers '', 'NA', 'NaN', 'nan', '#N/A' as text) in any column used
     (time, event, group or expression, covariates) leave the row out, as R's ``na.omit``; ``meta["rows_left_out"]``
@@ -60,6 +72,13 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
     import pandas as pd
 
     from ._result import SurvivalResult
+
+    if not (_is_number(seed) and float(seed).is_integer() and seed >= 0):
+        raise AssayDataError(f"seed must be a whole number >= 0; got {seed!r}")
+    if not (_is_number(cv_folds) and float(cv_folds).is_integer() and cv_folds >= 2):
+        raise AssayDataError(f"cv_folds (folds of the cross-validated hazard ratio at an optimal cut) must be a whole "
+                             f"number >= 2; got {cv_folds!r}")
+    cv_folds = int(cv_folds)
 
     src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
     check_choice("conf_type", conf_type, ("log", "log-log", "plain"))
@@ -178,7 +197,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         lr_table = pd.DataFrame(lr_rows)
 
     # Cox: group (dummies vs reference) + covariates; without a group, the covariates alone (if any)
-    cox = ph = None
+    cox = ph = cut_cv = None
     if zero_event and not overall:
         col = group or expression
         rows = frame.index.to_numpy()[np.isin(frame["_group"].to_numpy(), zero_event)]
@@ -192,11 +211,19 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         from ._zph import cox_zph
 
         ph = cox_zph(t, e, X, cox["beta"], names, ties=ties, transform="km", terms=term_cols)
+        cox["table"]["note"] = ""  # a fixed schema: the note is empty unless a term needs one
+        if cut_info is not None:
+            cut_rows = term_cols[f"{expression} ({cutoff})"]
+            cox["table"].loc[cut_rows, "note"] = NAIVE_CUT_NOTE
+            cut_cv = _crossvalidated_cox(frame, x[kept], t, e, levels, ref, covariates, cut_rows, ties=ties,
+                                         ci_level=ci_level, minprop=minprop, folds=cv_folds, seed=int(seed),
+                                         gname=f"{expression} ({cutoff})", src=src)
     meta = {"analysis": "survival", "time": time, "event": event, "event_value": event_value, "group": group,
             "expression": expression, "cutoff": cutoff if expression else None, "rule": rule, "reference": ref,
             "levels": levels, "covariates": list(covariates), "conf_type": conf_type, "ci_level": ci_level,
             "ties": ties, "n": len(frame), "n_dropped": n_dropped, "rows_left_out": left_out, "notes": notes,
-            "time_unit": time_unit, "rho": rho, "source": src, "rmst_tau": tau}
+            "time_unit": time_unit, "rho": rho, "source": src, "rmst_tau": tau,
+            "cv_folds": cv_folds if cut_info is not None else None, "seed": int(seed) if cut_info is not None else None}
     return SurvivalResult(
         table=groups, meta=meta, logrank=lr_table, cox=None if cox is None else cox["table"],
         cox_tests=None if cox is None else cox["tests"].assign(concordance=cox["concordance"]), ph_test=ph,
@@ -207,7 +234,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
             "method": cut_info["method"], "n_low": cut_info["n_low"], "n_high": cut_info["n_high"],
             "naive_p_value": lr["p_value"], "minprop": minprop}]),
         cut_scan=None if cut_info is None else pd.DataFrame({"cut": cut_info["cuts"], "statistic": cut_info["stats"]}),
-        continuous=cont)
+        continuous=cont, cut_cv=cut_cv)
 
 
 def _is_number(v) -> bool:
@@ -313,3 +340,38 @@ def _continuous_cox(frame, x, expression, ties, ci_level, src):
               "p_value": row["p_value"], "ci_level": ci_level}
     row["term"] = f"{expression} (per unit)"
     return pd.DataFrame([row, per_sd])
+
+
+def _crossvalidated_cox(frame, x, t, e, levels, ref, covariates, cut_rows, *, ties, ci_level, minprop, folds, seed,
+                        gname, src):
+    """The cross-validated hazard ratio of an optimal cut (Faraggi & Simon 1996): the same Cox model (group and
+    covariates) on out-of-fold groups. When it cannot be estimated (e.g. an out-of-fold group without events) the
+    row holds NaN and the note says why; the analysis itself goes on."""
+    import pandas as pd
+
+    from ._cutcv import crossvalidated_groups
+
+    cv = crossvalidated_groups(x, t, e, folds=folds, seed=seed, minprop=minprop)
+    lab = cv["labels"]
+    gidx = np.array([levels.index(v) for v in lab])
+    counts = {lev: (int(np.sum(lab == lev)), int(e[lab == lev].sum())) for lev in ("low", "high")}
+    base = {"estimate": f"cross-validated ({cv['folds']}-fold, Faraggi & Simon 1996)", "n_low": counts["low"][0],
+            "n_high": counts["high"][0], "events_low": counts["low"][1], "events_high": counts["high"][1],
+            "folds": cv["folds"], "seed": seed, "cut_min": float(np.min(cv["cuts"])),
+            "cut_max": float(np.max(cv["cuts"])), "ci_level": ci_level}
+    rows = []
+    try:
+        X, names, _ = _design(frame, gidx, levels, ref, covariates, src, gname=gname)
+        fit = cox_fit(t, e, X, names, ties=ties, ci_level=ci_level, src=src)
+        for r in fit["table"].iloc[cut_rows].to_dict("records"):
+            rows.append({**r, **base, "note": "each patient grouped by a cut chosen without them; the interval and "
+                                              "p are approximately valid (Faraggi & Simon 1996)"})
+    except AssayDataError as err:
+        for j in cut_rows:
+            lev = [lv for lv in levels if lv != ref][j]
+            rows.append({"term": f"{lev} vs {ref}", "coef": np.nan, "se": np.nan, "hr": np.nan, "hr_ci_low": np.nan,
+                         "hr_ci_high": np.nan, "z": np.nan, "p_value": np.nan, **base,
+                         "note": f"not estimable on the out-of-fold groups: {err.detail.split('. Merge groups')[0]}"})
+    cols = ["term", "estimate", "coef", "se", "hr", "hr_ci_low", "hr_ci_high", "z", "p_value", "ci_level", "n_low",
+            "n_high", "events_low", "events_high", "folds", "seed", "cut_min", "cut_max", "note"]
+    return pd.DataFrame(rows)[cols]

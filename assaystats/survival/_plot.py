@@ -52,7 +52,7 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
             text.append("median not reached")
     hr = result.hr_label()
     if hr:
-        text.append(short_label(hr, 3 * 40))
+        text.extend(short_label(part, 3 * 40) for part in hr.split("; "))
     if result.cutpoint is not None:
         c = result.cutpoint.iloc[0]
         text.append(f"optimal cut {format_number(c.cutpoint)}; corrected p = {format_p(c.p_value)}")
@@ -96,8 +96,11 @@ def plot_forest(result, ax=None):
     ax.axvline(1, color="0.5", ls="--")
     ax.set_xscale("log")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{short_label(t)}  {format_number(h, 3)} ({format_number(lo, 3)}-{format_number(hi, 3)})"
-                        for t, h, lo, hi in zip(cox.term, cox.hr, cox.hr_ci_low, cox.hr_ci_high)], fontsize=8)
+    naive = cox["note"].astype(bool) if "note" in cox else np.zeros(len(cox), bool)
+    ax.set_yticklabels([f"{short_label(t)}{' (naive, optimal cut)' if nv else ''}  {format_number(h, 3)} "
+                        f"({format_number(lo, 3)}-{format_number(hi, 3)})"
+                        for t, h, lo, hi, nv in zip(cox.term, cox.hr, cox.hr_ci_low, cox.hr_ci_high, naive)],
+                       fontsize=8)
     ax.set_xlabel(f"hazard ratio ({100 * result.meta['ci_level']:g}% CI, log scale)")
     return ax
 

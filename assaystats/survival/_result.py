@@ -15,7 +15,9 @@ __all__ = ["SurvivalResult"]
 class SurvivalResult(Result):
     """``table`` (also ``groups``): n, events, median with interval, RMST per group; ``logrank``, ``cox``,
     ``cox_tests``, ``curves`` (Kaplan-Meier steps), ``risk_table``, ``survival_at``, ``pairwise``, and for an
-    expression split ``cutpoint``, ``cut_scan`` and ``continuous`` (Cox on the continuous expression).
+    expression split ``cutpoint``, ``cut_scan`` and ``continuous`` (Cox on the continuous expression); at an
+    optimal cut ``cut_cv`` (the cross-validated hazard ratio, Faraggi & Simon 1996), and the ``note`` column of
+    ``cox`` marks the hazard ratio at the selected cut as naive (biased away from 1; interval and p not valid).
 
     Without a group or an expression there is one curve (group 'all'): ``logrank`` and ``pairwise`` are None, and
     ``cox``, ``cox_tests``, ``ph_test`` are None unless covariates were given (then Cox on the covariates alone).
@@ -32,6 +34,7 @@ class SurvivalResult(Result):
     cutpoint: Any = None
     cut_scan: Any = None
     continuous: Any = None
+    cut_cv: Any = None
 
     title: ClassVar[str] = "Survival"
 
@@ -44,10 +47,11 @@ class SurvivalResult(Result):
         if self.logrank is not None:
             out["logrank"] = self.logrank
         out["risk_table"] = self.risk_table
-        for name in ("cox", "cox_tests", "ph_test", "survival_at", "pairwise", "cutpoint", "continuous"):
+        table_name = {"continuous": "cox_continuous", "cut_cv": "cox_cut_crossvalidated"}
+        for name in ("cox", "cox_tests", "ph_test", "survival_at", "pairwise", "cutpoint", "continuous", "cut_cv"):
             v = getattr(self, name)
             if v is not None:
-                out["cox_continuous" if name == "continuous" else name] = v
+                out[table_name.get(name, name)] = v
         return out
 
     def plot(self, ax=None, *, risk_table: bool = True):
@@ -80,8 +84,15 @@ class SurvivalResult(Result):
         if self.cox is None or not len(self.cox) or len(self.meta.get("levels", ())) < 2:
             return ""
         r = self.cox.iloc[0]
-        return (f"HR {r.term} = {format_number(r.hr, 3)} ({format_number(r.hr_ci_low, 3)}-"
-                f"{format_number(r.hr_ci_high, 3)})")
+        label = (f"HR {r.term} = {format_number(r.hr, 3)} ({format_number(r.hr_ci_low, 3)}-"
+                 f"{format_number(r.hr_ci_high, 3)})")
+        if getattr(r, "note", ""):  # at an optimal cut: say it is naive, and give the cross-validated one
+            label += "; naive: biased by the cut search"
+            if self.cut_cv is not None and len(self.cut_cv):
+                c = self.cut_cv.iloc[0]
+                label += (f"; cross-validated HR = {format_number(c.hr, 3)} ({format_number(c.hr_ci_low, 3)}-"
+                          f"{format_number(c.hr_ci_high, 3)})" if c.hr == c.hr else "; cross-validated HR not estimable")
+        return label
 
     def summary(self) -> str:
         m = self.meta
@@ -98,8 +109,11 @@ class SurvivalResult(Result):
             lines.append(f"- {r.method}: \u03c7\u00b2({r.df}) = {format_number(r.statistic, 4)}, p {p_words(r.p_value)}.")
         if self.cox is not None:
             for r in self.cox.itertuples(index=False):
+                naive = (" (naive: at the cut chosen by the search, this hazard ratio is biased away from 1 and its "
+                         "interval and p ignore the search and are not valid)" if getattr(r, "note", "") else "")
                 lines.append(f"- Cox ({m['ties']} ties): {r.term}: HR {format_number(r.hr, 3)} ({lvl}% CI "
-                             f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p {p_words(r.p_value)}.")
+                             f"{format_number(r.hr_ci_low, 3)} to {format_number(r.hr_ci_high, 3)}), p "
+                             f"{p_words(r.p_value)}{naive}.")
         if self.ph_test is not None:
             bad = self.ph_test[(self.ph_test.p_value < 0.05)]
             g = self.ph_test[self.ph_test.term == "GLOBAL"].iloc[0]
@@ -111,6 +125,15 @@ class SurvivalResult(Result):
             lines.append(f"- Optimal cut {format_number(c.cutpoint)}: maximally selected log-rank statistic "
                          f"{format_number(c.statistic, 4)}, corrected p {p_words(c.p_value)} (the naive log-rank p at this "
                          f"cut, {format_p(c.naive_p_value)}, ignores the search and is not a valid test).")
+        if self.cut_cv is not None:
+            for r in self.cut_cv.itertuples(index=False):
+                est = (f"HR {format_number(r.hr, 3)} ({lvl}% CI {format_number(r.hr_ci_low, 3)} to "
+                       f"{format_number(r.hr_ci_high, 3)}), p {p_words(r.p_value)}" if r.hr == r.hr else
+                       f"not estimable ({r.note})")
+                lines.append(f"- Cross-validated hazard ratio at the optimal cut ({r.folds}-fold, seed {r.seed}: "
+                             f"each patient grouped by the cut chosen without their fold, cuts "
+                             f"{format_number(r.cut_min)} to {format_number(r.cut_max)}; Faraggi & Simon 1996), "
+                             f"{r.term}: {est}.")
         if self.continuous is not None:
             for r in self.continuous.itertuples(index=False):
                 lines.append(f"- Cox on the continuous value, {r.term}: HR {format_number(r.hr, 3)} "
@@ -140,6 +163,13 @@ class SurvivalResult(Result):
         if m.get("expression"):
             text += (" The expression was also analysed as a continuous covariate (per unit and per SD) so that the "
                      "dichotomised result can be read beside it.")
+        if self.cut_cv is not None:
+            text += (" The hazard ratio at the optimal cut is biased away from 1 and its interval and p are not valid "
+                     "because the cut was chosen on the same patients (Altman et al. 1994); beside it, a "
+                     f"cross-validated hazard ratio (Faraggi & Simon 1996): the patients were split into "
+                     f"{m['cv_folds']} folds stratified by event (seed {m['seed']}), the cut was chosen again without "
+                     "each fold, that fold's patients were grouped by it, and the same Cox model was fitted on these "
+                     "out-of-fold groups.")
         if m.get("rows_left_out"):
             text += (" Rows with a missing value in a column used were left out (as R's na.omit): "
                      + ", ".join(f"{c} {k}" for c, k in m["rows_left_out"].items()) + ".")
