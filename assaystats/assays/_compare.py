@@ -250,11 +250,12 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
             unit = f"observation ({replicate} as block)"
         from ._glm import glm_compare
 
-        out = glm_compare(frame, levels, ctrl, test, ci_level, block=design == "crossed")
+        out = glm_compare(frame, levels, ctrl, test, ci_level, block=design == "crossed",
+                          posthoc=posthoc or "holm")
         frame["n_obs"] = 1
         desc = _descriptives(frame, levels, [None], ci_level, False)
         meta = {"analysis": "compare", "value": value, "group": group, "control": ctrl, "by": None,
-                "replicate": replicate, "pair": pair, "test": test, "posthoc": "holm", "alternative": "two-sided",
+                "replicate": replicate, "pair": pair, "test": test, "posthoc": out["posthoc"], "alternative": "two-sided",
                 "ci_level": ci_level, "level": level, "unit": unit, "design": design, "anova_type": None,
                 "method": out["method"], "groups": levels, "by_levels": None, "n_rows": int(len(df)),
                 "n_units": int(len(frame)), "notes": notes, "error": error, "source": src, "n": int(len(df)),
@@ -292,10 +293,24 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                              file=src, column=value)
 
     paired = design == "crossed" and level != "cell"
-    if level == "mixed" and r is not None:
+    split = _split_plot(frame, by is not None and level != "cell" and (r is not None or pr is not None),
+                        r is not None)
+    if split:
+        design = "split-plot"
+        what = replicate or pair
+        notes.append(f"{by!r} varies between {what} units and {group!r} within them (a split-plot design): "
+                     f"{'the' if r is not None else 'each'} {what} is a random effect, so {by!r} is tested "
+                     f"against the variation between {what} units and {group!r} within them (a mixed ANOVA).")
+    if (level == "mixed" and r is not None) or split:
         from ._mixed import mixed_compare
 
-        result_tables = mixed_compare(frame, levels, ctrl, posthoc, ci_level, design)
+        if split and r is None:
+            frame["r"] = frame["p"]
+        result_tables = mixed_compare(frame, levels, ctrl, posthoc if posthoc is not None or not split else
+                                      ("dunnett" if ctrl else "holm"), ci_level,
+                                      "crossed" if design in ("crossed", "split-plot") else design,
+                                      tuple(by_levels), alternative=alternative, unit_label=_unit_label(
+                                          replicate or pair), anova_type=anova_type)
         method_test = result_tables["method"]
     elif by is None:
         result_tables = _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paired, notes)
@@ -317,10 +332,35 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
             "by_levels": by_levels if by else None, "n_rows": int(len(df)), "n_units": int(len(frame)),
             "notes": notes + result_tables.get("notes", []), "error": error, "source": src, "n": int(len(df)),
             "rows_left_out": left_out, "n_rows_input": int(len(full))}
+    if "variance_components" in result_tables:
+        meta.update(variance_components=result_tables["variance_components"],
+                    reml_loglik=result_tables["reml_loglik"], df_method="Satterthwaite")
     return ComparisonResult(table=result_tables["comparisons"], meta=meta, omnibus=result_tables["omnibus"],
                             descriptives=desc, assumptions=result_tables["assumptions"],
                             units=frame.rename(columns={"y": value, "g": group, "b": by or "by",
                                                         "r": replicate or "replicate"}), observations=raw_obs)
+
+
+def _unit_label(name) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(name)) or "replicate"
+
+
+def _split_plot(frame, possible: bool, by_replicate: bool) -> bool:
+    """Whether ``by`` and ``group`` are on different strata of the replicate (or subject) unit: ``by`` constant
+    within every unit while ``group`` varies within units, or the reverse (a split-plot / mixed design: one
+    factor between units, the other within). Blocks that hold every ``by`` level are the two-way block model."""
+    if not possible:
+        return False
+    unit = frame["r"] if by_replicate else frame["p"]
+    t = frame.assign(u=unit)
+    by_per = t.groupby("u", sort=False)["b"].nunique()
+    g_per = t.groupby("u", sort=False)["g"].nunique()
+    n_b = t["b"].nunique()
+    if by_per.max() == 1 and g_per.max() > 1:
+        return True   # by between units, group within
+    if g_per.max() == 1 and by_per.max() > 1:
+        return True   # group between units, by within
+    return bool(by_per.min() < n_b and g_per.max() > 1)  # blocks missing a level of by: incomplete, mixed model
 
 
 def _replicate_design(g, r, src, replicate, group, rows_in) -> str:
@@ -400,7 +440,8 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
             from ._twoway import repeated_measures
 
             out = repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level)
-            out["assumptions"] = check_assumptions(out.pop("residuals"), None)
+            if "residuals" in out:  # complete subjects (OLS); the mixed model for incomplete ones has its check
+                out["assumptions"] = check_assumptions(out.pop("residuals"), None)
             return out
         om = SEVERAL[name](list(samples.values()))
         omnibus.append(om)

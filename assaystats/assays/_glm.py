@@ -1,7 +1,8 @@
 """Count outcomes (colonies, spheres): Poisson and negative-binomial GLMs with a log link.
 
 Groups are compared with the control as rate ratios (Wald z intervals, as R's summary(glm) and
-confint.default), Holm-adjusted across comparisons; the omnibus test is the likelihood-ratio test against the
+confint.default), adjusted across comparisons as requested (Holm by default; Dunnett's single-step as
+multcomp's glht; Bonferroni, Sidak, Holm-Sidak, BH; intervals at the matching simultaneous level); the omnibus test is the likelihood-ratio test against the
 model without the group (R's anova(..., test = "Chisq")). A crossed replicate (experiment) enters as a fixed
 block. Negative binomial: theta by maximum likelihood (statsmodels' NB2), then the GLM at that theta for the
 coefficients' standard errors, as MASS::glm.nb reports them.
@@ -37,12 +38,19 @@ def _design(frame, levels, ctrl, block):
     return ref, X, X0
 
 
-def glm_compare(frame, levels, ctrl, family, ci_level, block):
+#: the post tests a count model honours (Wald z statistics of the rate ratios vs the control): Dunnett's
+#: single-step over their joint normal distribution (multcomp's glht(mcp(g = "Dunnett"))) or a p-value adjustment
+GLM_POSTHOC = ("dunnett", "sidak", "holm-sidak", "bonferroni", "holm", "bh", "none", "omnibus")
+
+
+def glm_compare(frame, levels, ctrl, family, ci_level, block, posthoc="holm"):
     import pandas as pd
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
-    from ._oneway import _adjust
+    from ._oneway import check_family, family_tests
+
+    check_family(posthoc, GLM_POSTHOC, f"the {family} model (rate ratios against the control)")
 
     y = frame["y"].to_numpy(float)
     if np.any(y < 0) or np.any(np.abs(y - np.round(y)) > 1e-9):
@@ -69,22 +77,22 @@ def glm_compare(frame, levels, ctrl, family, ci_level, block):
     omnibus = pd.DataFrame([{"term": "group", "statistic": float(lr), "df_num": k, "df_den": np.nan,
                              "p_value": float(stats.chi2.sf(lr, k)), "method": f"{method}, likelihood-ratio test",
                              **extra}])
-    z = stats.norm.ppf(0.5 + ci_level / 2)
-    raw = []
-    for lev in levels:
-        if lev == ref:
-            continue
-        name = f"g[{lev}]"
-        b, se = float(fit.params[name]), float(fit.bse[name])
-        raw.append((lev, b, se, b / se, float(2 * stats.norm.sf(abs(b / se)))))
-    adj = _adjust([r[4] for r in raw], "holm") if len(raw) > 1 else [r[4] for r in raw]
-    rows = [{"group1": lev, "group2": ref, "within": "", "estimate": float(np.exp(b)), "se": se, "statistic": zz,
-             "df": np.nan, "p_value": p, "p_adjusted": float(pa), "ci_low": float(np.exp(b - z * se)),
-             "ci_high": float(np.exp(b + z * se)), "ci_level": ci_level,
-             "method": f"{method}: rate ratio, Wald z" + (" (replicate as block)" if block else ""),
-             "adjustment": "holm" if len(raw) > 1 else "none", "log_rate_ratio": b}
-            for (lev, b, se, zz, p), pa in zip(raw, adj)]
-    return {"omnibus": omnibus, "comparisons": pd.DataFrame(rows), "method": method, "posthoc": "holm",
+    names = [f"g[{lev}]" for lev in levels if lev != ref]
+    others = [lev for lev in levels if lev != ref]
+    b = fit.params[names].to_numpy(float)
+    se = fit.bse[names].to_numpy(float)
+    rows = []
+    if posthoc != "omnibus":
+        fam = family_tests(b, se, np.inf, posthoc if len(b) > 1 else "none", level=ci_level,
+                           corr=fit.cov_params().loc[names, names].to_numpy())
+        rows = [{"group1": lev, "group2": ref, "within": "", "estimate": float(np.exp(b_)), "se": float(s_),
+                 "statistic": float(b_ / s_), "df": np.nan, "p_value": float(p_), "p_adjusted": float(pa),
+                 "ci_low": float(np.exp(lo)), "ci_high": float(np.exp(hi)), "ci_level": ci_level,
+                 "method": f"{method}: rate ratio, Wald z" + (" (replicate as block)" if block else ""),
+                 "adjustment": fam["adjustment"] if len(b) > 1 else "none", "log_rate_ratio": float(b_)}
+                for lev, b_, s_, p_, pa, lo, hi in zip(others, b, se, fam["p"], fam["p_adjusted"], fam["ci_low"],
+                                                       fam["ci_high"])]
+    return {"omnibus": omnibus, "comparisons": pd.DataFrame(rows), "method": method, "posthoc": posthoc,
             "assumptions": _overdispersion(fit, family)}
 
 

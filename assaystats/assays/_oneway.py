@@ -13,7 +13,8 @@ from scipy import stats
 
 from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
 
-__all__ = ["anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc"]
+__all__ = ["anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc", "family_tests", "check_family",
+           "adjust_p"]
 
 ADJUST = {"sidak": "sidak", "holm-sidak": "holm-sidak", "bonferroni": "bonferroni", "holm": "holm",
           "bh": "fdr_bh", "none": None}
@@ -184,10 +185,128 @@ def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative
                          "method": meth, "adjustment": adjustment})
 
 
-def _adjust(p, method):
+def adjust_p(p, method):
+    """p values adjusted within one family by statsmodels' multipletests (method in its names: holm, sidak,
+    holm-sidak, bonferroni, fdr_bh; None leaves them as they are). Equal to R's p.adjust where R has the method."""
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(p, float)
     if method is None or p.size == 0:
         return p
     return multipletests(p, method=method)[1]
+
+
+_adjust = adjust_p
+
+
+def check_family(method, allowed, what):
+    """An AssayDataError naming the post tests ``what`` (a model) can honour, when another was asked for."""
+    from ..errors import AssayDataError
+
+    if method not in allowed:
+        raise AssayDataError(f"posthoc {method!r} is not available with {what}; use one of "
+                             f"{', '.join(allowed)}")
+
+
+def _one_factor_loadings(R):
+    """lambda with R_ij = lambda_i lambda_j (i != j), or None when the correlation has no such structure. Groups
+    compared with one shared control have it (Dunnett 1955), as do Poisson/negative-binomial rate ratios and
+    balanced mixed-model contrasts; then the exact quadrature of _dunnett applies."""
+    m = R.shape[0]
+    if m == 1:
+        return np.zeros(1)
+    if m == 2:
+        r = R[0, 1]
+        lam = np.array([np.sqrt(abs(r)), np.sign(r) * np.sqrt(abs(r)) if r else 0.0])
+    else:
+        lam = np.empty(m)
+        for i in range(m):
+            vals = [R[i, j] * R[i, k_] / R[j, k_] for j in range(m) for k_ in range(j + 1, m)
+                    if i not in (j, k_) and abs(R[j, k_]) > 1e-12]
+            if not vals or np.median(vals) < 0:
+                return None
+            lam[i] = np.sqrt(np.median(vals))
+        lam *= np.where(np.arange(m) == 0, 1.0, np.sign(R[0]))
+        lam[0] = abs(lam[0])
+    off = ~np.eye(m, dtype=bool)
+    if np.all(np.abs(lam) < 1) and np.max(np.abs((np.outer(lam, lam) - R)[off])) < 1e-9:
+        return lam
+    return None
+
+
+def _mv_max_cdf(q, R, df, alternative):
+    """P(max_i |T_i| <= q) (or the one-sided max) for a multivariate t (normal when df is infinite) with
+    correlation R of no one-factor structure: scipy's Genz-Bretz integration with a fixed seed (deterministic;
+    absolute error ~1e-6, as R's multcomp)."""
+    m = R.shape[0]
+    lo = np.full(m, -q if alternative == "two-sided" else -np.inf)
+    hi = np.full(m, q)
+    if np.isfinite(df):
+        dist = stats.multivariate_t(loc=np.zeros(m), shape=R, df=df, seed=20240611)
+        return float(dist.cdf(hi, lower_limit=lo, maxpts=200000 * m))
+    return float(stats.multivariate_normal(mean=np.zeros(m), cov=R, seed=20240611).cdf(hi, lower_limit=lo,
+                                                                                     maxpts=200000 * m))
+
+
+def _dunnett_general(t, df, R, level, alternative):
+    from scipy import optimize
+
+    stat = np.abs(t) if alternative == "two-sided" else (t if alternative == "greater" else -t)
+    p = np.array([1.0 - _mv_max_cdf(s, R, d, alternative) for s, d in zip(stat, df)])
+    crit = np.array([optimize.brentq(lambda c: _mv_max_cdf(c, R, d, alternative) - level, 0.5, 20, xtol=1e-8)
+                     for d in df])
+    return np.clip(p, 0.0, 1.0), crit
+
+
+def family_tests(est, se, df, method, *, level=0.95, alternative="two-sided", lam=None, corr=None, k=None):
+    """One family of comparisons (estimates ``est`` with standard errors ``se`` and degrees of freedom ``df``,
+    a scalar or one per comparison; np.inf for z tests): raw and adjusted p values and simultaneous intervals.
+
+    method: 'dunnett' (single-step over the comparisons' joint t distribution: the correlation factors ``lam``,
+    or the covariance ``corr`` of the estimates), 'tukey' (studentized range of ``k`` means; Games-Howell with
+    per-pair df), or a p-value adjustment ('sidak', 'holm-sidak', 'bonferroni', 'holm', 'bh', 'none') with
+    per-comparison intervals at the Bonferroni / Sidak level (Prism) or unadjusted. The one engine behind every
+    post test of compare (one-way, two-way, repeated measures, mixed and count models)."""
+    est, se = np.asarray(est, float), np.asarray(se, float)
+    m = est.size
+    df = np.broadcast_to(np.asarray(df, float), (m,)).copy()
+    t = est / se
+    if alternative == "two-sided":
+        p = 2 * stats.t.sf(np.abs(t), df)
+    elif alternative == "greater":
+        p = stats.t.sf(t, df)
+    else:
+        p = stats.t.cdf(t, df)
+    if method == "dunnett":
+        if lam is None:
+            cov = np.asarray(corr, float)
+            sd = np.sqrt(np.diag(cov))
+            R = cov / np.outer(sd, sd)
+            lam = _one_factor_loadings(R)
+        if lam is not None:
+            pa, crit = np.empty(m), np.empty(m)
+            for d in np.unique(df):
+                sel = df == d
+                pa[sel], crit[sel] = dunnett_family(t[sel], lam, d, level=level, alternative=alternative)
+        else:
+            pa, crit = _dunnett_general(t, df, R, level, alternative)
+        lo = est - crit * se if alternative != "less" else np.full(m, -np.inf)
+        hi = est + crit * se if alternative != "greater" else np.full(m, np.inf)
+        return {"p": p, "p_adjusted": pa, "ci_low": lo, "ci_high": hi,
+                "adjustment": "single-step (exact multivariate t)"}
+    if method == "tukey":
+        pa = tukey_sf(np.sqrt(2) * np.abs(t), k, df)
+        qc = tukey_quantile(level, k, df) / np.sqrt(2)
+        return {"p": p, "p_adjusted": pa, "ci_low": est - qc * se, "ci_high": est + qc * se,
+                "adjustment": "studentized range"}
+    if method not in ADJUST:
+        raise ValueError(method)
+    if method in ("bonferroni", "holm"):
+        a_ = (1 - level) / m
+    elif method in ("sidak", "holm-sidak"):
+        a_ = 1 - level ** (1 / m)
+    else:
+        a_ = 1 - level
+    tc = stats.t.ppf(1 - a_ / 2, df)
+    return {"p": p, "p_adjusted": adjust_p(p, ADJUST[method]), "ci_low": est - tc * se, "ci_high": est + tc * se,
+            "adjustment": method}

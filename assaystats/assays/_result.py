@@ -103,12 +103,22 @@ class ComparisonResult(Result):
         if m.get("posthoc") == "omnibus":
             parts.append("(omnibus test only; no post tests were requested)")
         elif m.get("posthoc") and m["posthoc"] != "none" and len(m["groups"]) > 2 or m.get("by"):
-            parts.append(f"with {m['posthoc']} post tests on the pooled error")
+            mixed = m.get("df_method") is not None
+            parts.append(f"with {m['posthoc']} post tests" + ("" if mixed or m.get("test") in ("poisson", "negbin")
+                                                              else " on the pooled error"))
         txt = " ".join(parts) + "."
-        if m.get("replicate"):
+        if m.get("design") == "split-plot":
+            unit = m.get("replicate") or m.get("pair")
+            txt += (f" {m['by']} varied between {unit} units and {m['group']} within them (a split-plot design), "
+                    f"so {unit} entered the model as a random effect.")
+        elif m.get("replicate"):
             txt += (f" The unit of analysis was the {m['unit']}; {m['replicate']} was treated as "
                     + ("a block (every replicate holds every group)." if m["design"] == "crossed"
                        else "nested within groups."))
+        if m.get("df_method"):
+            txt += (" The mixed model was fitted by REML (the highest likelihood over several starts and optimisers, "
+                    "variance components at 0 allowed, as lme4); tests use Satterthwaite's degrees of freedom, "
+                    "as lmerTest reports them by default.")
         txt += (f" Intervals are {int(round(100 * m['ci_level']))}% ({m['alternative']} tests). Shapiro-Wilk tests on "
                 "residuals and the Brown-Forsythe test of equal variances are reported beside the result; they did "
                 "not change the test.")

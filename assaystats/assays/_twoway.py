@@ -130,8 +130,8 @@ def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
     if not complete:
         from ._mixed import mixed_compare
 
-        out = mixed_compare(frame.assign(r=frame.p), levels, ctrl, posthoc, ci_level, "crossed")
-        out["residuals"] = np.zeros(3)
+        out = mixed_compare(frame.assign(r=frame.p), levels, ctrl, posthoc, ci_level, "crossed",
+                            alternative=alternative, unit_label="subject")
         out["notes"] = out.get("notes", []) + [
             "Some subjects lack a group: a mixed model (subject as random intercept) uses every observation "
             "instead of dropping incomplete subjects."]

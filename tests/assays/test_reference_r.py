@@ -239,8 +239,18 @@ def test_mixed_model_matches_lmer(superplot):
     r = res.table.iloc[0]
     assert r.estimate == pytest.approx(ref("sp_lmer", "estimate", "conditionkd"), rel=1e-6)
     assert r.se == pytest.approx(ref("sp_lmer", "se", "conditionkd"), rel=1e-5)
-    assert r.df == ref("sp_lmer", "df_kr", "conditionkd")
-    assert r.p_value == pytest.approx(ref("sp_lmer", "p_kr", "conditionkd"), rel=1e-4)
+    # Satterthwaite df (lmerTest's default); exactly 3 = Kenward-Roger's in this balanced design, both numerical
+    assert r.df == pytest.approx(ref("sp_lmer", "df_satterthwaite", "conditionkd"), rel=1e-5)
+    assert r.df == pytest.approx(ref("sp_lmer", "df_kr", "conditionkd"), rel=1e-5)
+    assert r.p_value == pytest.approx(ref("sp_lmer", "p_satterthwaite", "conditionkd"), rel=1e-5)
+    assert r.ci_low == pytest.approx(ref("sp_lmer", "lower_satterthwaite", "conditionkd"), rel=1e-5)
+    assert r.ci_high == pytest.approx(ref("sp_lmer", "upper_satterthwaite", "conditionkd"), rel=1e-5)
+    assert "Satterthwaite" in r.method
+    vc = res.meta["variance_components"]
+    assert vc["experiment"] == pytest.approx(ref("sp_lmer", "variance", "experiment"), rel=1e-5)
+    assert vc["experiment_x_group"] == pytest.approx(ref("sp_lmer", "variance", "experiment:condition"), rel=1e-5)
+    assert vc["residual"] == pytest.approx(ref("sp_lmer", "variance", "Residual"), rel=1e-7)
+    assert -2 * res.meta["reml_loglik"] == pytest.approx(ref("sp_lmer", "reml_criterion"), rel=1e-9)
 
 
 def test_cell_level_needs_asking_and_warns(superplot):
