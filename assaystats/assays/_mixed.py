@@ -92,8 +92,8 @@ class _Reml:
         """REML deviance -2 l_R at variances phi = (s2_1, ..., s2_m, s2_e) (scaled units), not profiled."""
         phi = np.asarray(phi, float)
         g = self._expand(phi[:-1])
-        logdet_v, xvx, xvy, yvy, _, sign = self.solve(g, phi[-1])
-        sign_x, logdet_x = np.linalg.slogdet(xvx)
+        logdet_v, xvx, xvy, yvy, _, _ = self.solve(g, phi[-1])
+        _, logdet_x = np.linalg.slogdet(xvx)
         beta = np.linalg.solve(xvx, xvy)
         return float(logdet_v + logdet_x + (yvy - xvy @ beta) + (self.n - self.p) * _LOG2PI)
 

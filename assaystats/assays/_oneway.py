@@ -116,30 +116,12 @@ def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative
     n1, n2 = n[i1], n[i2]
     est = mean[i1] - mean[i2]
     m = est.size
-    full = np.full(m, np.nan)
-    if method == "dunnett":
-        se = np.sqrt(mse * (1 / n1 + 1 / n2))
-        t = est / se
-        p, crit = dunnett_family(t, np.sqrt(n1 / (n1 + n2)), df, level=level, alternative=alternative)
-        lo = est - crit * se if alternative != "less" else np.full(m, -np.inf)
-        hi = est + crit * se if alternative != "greater" else np.full(m, np.inf)
-        cols = (est, se, t, np.full(m, df), full, p, lo, hi, "Dunnett (pooled ANOVA error)",
-                "single-step (exact multivariate t)")
-    elif method == "tukey":
-        se = np.sqrt(mse / 2 * (1 / n1 + 1 / n2))  # Tukey-Kramer
-        p = tukey_sf(np.abs(est) / se, k, df)
-        qc = float(tukey_quantile(level, k, df)[0])
-        cols = (est, se * np.sqrt(2), est / (se * np.sqrt(2)), np.full(m, df), full, p, est - qc * se,
-                est + qc * se, "Tukey-Kramer (pooled ANOVA error)", "studentized range")
-    elif method == "games-howell":
+    if method == "games-howell":
         a, b = var[i1] / n1, var[i2] / n2
         se = np.sqrt(a + b)
         dfw = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
-        t = est / se
-        p = tukey_sf(np.sqrt(2) * np.abs(t), k, dfw)
-        qc = tukey_quantile(level, k, dfw) / np.sqrt(2)
-        cols = (est, se, t, dfw, full, p, est - qc * se, est + qc * se, "Games-Howell (Welch standard errors)",
-                "studentized range")
+        fam = family_tests(est, se, dfw, "tukey", k=k, level=level, alternative=alternative)
+        dfc, meth = dfw, "Games-Howell (Welch standard errors)"
     elif method == "dunn":
         allv = np.concatenate(arrs)
         ranks = stats.rankdata(allv)
@@ -148,41 +130,25 @@ def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative
         counts = counts.astype(float)
         tie = np.sum(counts**3 - counts) / (12 * (N - 1))
         se = np.sqrt((N * (N + 1) / 12 - tie) * (1 / n1 + 1 / n2))
-        d = rbar[i1] - rbar[i2]
-        z = d / se
-        p = 2 * stats.norm.sf(np.abs(z))
-        cols = (d, se, z, full, p, _adjust(p, "holm"), full, full, "Dunn (mean-rank difference, tie corrected)",
-                "holm")
+        est = rbar[i1] - rbar[i2]
+        fam = family_tests(est, se, np.inf, "holm", level=level)
+        fam["ci_low"] = fam["ci_high"] = np.full(m, np.nan)  # mean-rank differences: no interval
+        dfc, meth = np.full(m, np.nan), "Dunn (mean-rank difference, tie corrected)"
     else:
-        # pooled-error t tests with a p-value adjustment
-        if method not in ADJUST:
+        # the pooled ANOVA error: Dunnett, Tukey-Kramer, or t tests with a p-value adjustment
+        if method != "dunnett" and method not in ("tukey", *ADJUST):
             raise ValueError(method)
         se = np.sqrt(mse * (1 / n1 + 1 / n2))
-        t = est / se
-        if alternative == "two-sided":
-            p = 2 * stats.t.sf(np.abs(t), df)
-        elif alternative == "greater":
-            p = stats.t.sf(t, df)
-        else:
-            p = stats.t.cdf(t, df)
-        # simultaneous intervals: Bonferroni / Sidak per-comparison levels (Prism); plain t otherwise
-        if method in ("bonferroni", "holm"):
-            a_ = (1 - level) / m
-        elif method in ("sidak", "holm-sidak"):
-            a_ = 1 - level ** (1 / m)
-        else:
-            a_ = 1 - level
-        tc = stats.t.ppf(1 - a_ / 2, df)
-        cols = (est, se, t, np.full(m, df), p, _adjust(p, ADJUST[method]), est - tc * se, est + tc * se,
-                "t test (pooled ANOVA error)", method)
-    est_, se_, stat, dfc, p_raw, p_adj, lo, hi, meth, adjustment = cols
+        fam = family_tests(est, se, df, method, lam=np.sqrt(n1 / (n1 + n2)), k=k, level=level,
+                           alternative=alternative)
+        dfc = np.full(m, df)
+        meth = {"dunnett": "Dunnett (pooled ANOVA error)", "tukey": "Tukey-Kramer (pooled ANOVA error)"}.get(
+            method, "t test (pooled ANOVA error)")
     names = np.asarray(levels, dtype=object)
-    p_adj = np.asarray(p_adj, float)
-    return pd.DataFrame({"group1": names[i1], "group2": names[i2], "estimate": np.asarray(est_, float),
-                         "se": np.asarray(se_, float), "statistic": np.asarray(stat, float),
-                         "df": np.asarray(dfc, float), "p_value": np.where(np.isnan(p_raw), p_adj, p_raw),
-                         "p_adjusted": p_adj, "ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float),
-                         "method": meth, "adjustment": adjustment})
+    return pd.DataFrame({"group1": names[i1], "group2": names[i2], "estimate": est, "se": se,
+                         "statistic": est / se, "df": np.asarray(dfc, float), "p_value": fam["p"],
+                         "p_adjusted": np.asarray(fam["p_adjusted"], float), "ci_low": fam["ci_low"],
+                         "ci_high": fam["ci_high"], "method": meth, "adjustment": fam["adjustment"]})
 
 
 def adjust_p(p, method):
@@ -195,8 +161,6 @@ def adjust_p(p, method):
         return p
     return multipletests(p, method=method)[1]
 
-
-_adjust = adjust_p
 
 
 def check_family(method, allowed, what):
@@ -253,7 +217,7 @@ def _dunnett_general(t, df, R, level, alternative):
 
     stat = np.abs(t) if alternative == "two-sided" else (t if alternative == "greater" else -t)
     p = np.array([1.0 - _mv_max_cdf(s, R, d, alternative) for s, d in zip(stat, df)])
-    crit = np.array([optimize.brentq(lambda c: _mv_max_cdf(c, R, d, alternative) - level, 0.5, 20, xtol=1e-8)
+    crit = np.array([optimize.brentq(lambda c, d=d: _mv_max_cdf(c, R, d, alternative) - level, 0.5, 20, xtol=1e-8)
                      for d in df])
     return np.clip(p, 0.0, 1.0), crit
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
 
 from ._assumptions import check_assumptions
-from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
-from ._oneway import ADJUST, _adjust
+from ._oneway import family_tests
 
 __all__ = ["two_way", "repeated_measures"]
 
@@ -34,28 +32,12 @@ def _contrast_rows(cells, pairs, mse, df, method, ctrl, alternative, ci_level, w
     n2 = np.array([cells[c][1] for c in g2], float)
     est = m1 - m2
     se = np.sqrt(mse * (1 / n1 + 1 / n2))
-    t = est / se
-    m = est.size
-    if method == "dunnett":
-        p, crit = dunnett_family(t, np.sqrt(n1 / (n1 + n2)), df, level=ci_level, alternative=alternative)
-        lo, hi = est - crit * se, est + crit * se
-        pa, name, adjustment = p, "Dunnett (pooled error)", "single-step (exact multivariate t)"
-    elif method == "tukey":
-        k = len(set(g1) | set(g2))
-        qc = float(tukey_quantile(ci_level, k, df)[0])
-        p = tukey_sf(np.abs(t) * np.sqrt(2), k, df)
-        h = qc / np.sqrt(2) * se
-        lo, hi = est - h, est + h
-        pa, name, adjustment = p, "Tukey-Kramer (pooled error)", "studentized range"
-    else:
-        p = 2 * stats.t.sf(np.abs(t), df) if alternative == "two-sided" else (
-            stats.t.sf(t, df) if alternative == "greater" else stats.t.cdf(t, df))
-        pa = _adjust(p, ADJUST[method])
-        a_ = (1 - ci_level) / m if method in ("bonferroni", "holm") else (
-            1 - ci_level ** (1 / m) if method in ("sidak", "holm-sidak") else 1 - ci_level)
-        tc = stats.t.ppf(1 - a_ / 2, df)
-        lo, hi = est - tc * se, est + tc * se
-        name, adjustment = "t test (pooled error)", method
+    fam = family_tests(est, se, df, method, lam=np.sqrt(n1 / (n1 + n2)), k=len(set(g1) | set(g2)),
+                       level=ci_level, alternative=alternative)
+    name = {"dunnett": "Dunnett (pooled error)", "tukey": "Tukey-Kramer (pooled error)"}.get(method,
+                                                                                            "t test (pooled error)")
+    t, p, pa, lo, hi, adjustment = est / se, fam["p"], fam["p_adjusted"], fam["ci_low"], fam["ci_high"], \
+        fam["adjustment"]
     return [_row(a, c, within, e, s_, t_, df, p_, pa_, l_, h_, name, adjustment, ci_level)
             for a, c, e, s_, t_, p_, pa_, l_, h_ in zip(g1, g2, est, se, t, p, pa, lo, hi)]
 
