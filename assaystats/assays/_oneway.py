@@ -208,8 +208,8 @@ def _mv_max_cdf(q, R, df, alternative):
     if np.isfinite(df):
         dist = stats.multivariate_t(loc=np.zeros(m), shape=R, df=df, seed=20240611)
         return float(dist.cdf(hi, lower_limit=lo, maxpts=200000 * m))
-    return float(stats.multivariate_normal(mean=np.zeros(m), cov=R, seed=20240611).cdf(hi, lower_limit=lo,
-                                                                                     maxpts=200000 * m))
+    return float(stats.multivariate_normal(mean=np.zeros(m), cov=R, seed=20240611, maxpts=200000 * m).cdf(
+        hi, lower_limit=lo))
 
 
 def _dunnett_general(t, df, R, level, alternative):

@@ -206,3 +206,19 @@ def test_count_model_honours_the_posthoc_family(posthoc):
         b = c.loc["B"]
         crit = (np.log(b.ci_high) - np.log(b.ci_low)) / (2 * b.se)
         assert crit == pytest.approx(ref("is_poisson_posthoc", "crit_dunnett_multcomp", ""), abs=2e-3)
+
+
+@pytest.mark.parametrize("df", [12.0, np.inf])
+def test_general_correlation_dunnett_agrees_with_the_quadrature(df):
+    """Contrasts without a one-factor correlation go to Genz-Bretz (scipy, fixed seed); on a one-factor
+    correlation both routes must agree (to the Monte Carlo error, 2e-5)."""
+    from assaystats.assays._oneway import _dunnett_general, family_tests
+
+    lam = np.array([0.5, 0.6, 0.7])
+    R = np.outer(lam, lam)
+    np.fill_diagonal(R, 1.0)
+    t = np.array([1.0, 2.2, 2.9])
+    exact = family_tests(t, np.ones(3), df, "dunnett", lam=lam)
+    p, crit = _dunnett_general(t, np.full(3, df), R, 0.95, "two-sided")
+    assert p == pytest.approx(exact["p_adjusted"], abs=2e-5)
+    assert crit == pytest.approx(exact["ci_high"] - t, abs=1e-4)
