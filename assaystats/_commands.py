@@ -117,7 +117,6 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     numbered = args.command == "run"  # a study: every file carries its analysis number
     pngs = {}
     used: set[str] = set()
-    matplotlib.rcParams["text.parse_math"] = False  # labels are user text ('$' in a group name is not TeX)
     for i, res in _progress.iterate(list(enumerate(results, start=1)), "tables and figures"):
         prefix = f"{i:02d}_" if numbered else ""
         for name, df in res.tables().items():
@@ -256,10 +255,6 @@ def _warned(category, fn):
     return out
 
 
-def _p_adjust(name: str) -> str:
-    return "fdr_bh" if name == "bh" else name
-
-
 def _run_doseresponse(args) -> Run:
     ed = _parse_levels(args.ed)
     fixed = _parse_fix(args.fix)
@@ -283,7 +278,7 @@ def _run_doseresponse(args) -> Run:
                   model=args.model, fixed=fixed, control=args.control, ed=ed, cov=args.cov,
                   interval_method=args.interval, ci_level=args.ci_level, ci_scale=args.ci_scale,
                   normalize=args.normalize, blank=args.blank, abs_response=args.abs_response,
-                  compare=compare, p_adjust=_p_adjust(args.p_adjust), share=share, dose_unit=args.dose_unit,
+                  compare=compare, p_adjust=args.p_adjust, share=share, dose_unit=args.dose_unit,
                   points=args.points, source=args.input)
         results = [res]
         if args.model_selection:

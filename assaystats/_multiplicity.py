@@ -1,8 +1,7 @@
 """p values adjusted for multiplicity within one family: the package's method names mapped to statsmodels'
 ``multipletests`` (equal to R's ``p.adjust`` where R has the method).
 
-Self-contained (numpy and statsmodels only) so that it can serve every subpackage; ``assays/_oneway.py`` keeps its
-own copy until it calls this one.
+A shared module (numpy and statsmodels only): every subpackage adjusts p values here.
 """
 
 from __future__ import annotations

@@ -176,8 +176,9 @@ def plain_text(fig, limit: int = TEXT_LIMIT):
     from matplotlib.text import Text
 
     for t in fig.findobj(Text):
-        t.set_parse_math(False)
         s = t.get_text()
+        # tick labels of log axes are matplotlib's own mathtext ('$\\mathdefault{10^{2}}$'): keep them math
+        t.set_parse_math("\\mathdefault{" in s)
         if len(s) > limit:
             t.set_text("\n".join(short_label(line, limit) for line in s.split("\n")))
     return fig
@@ -193,7 +194,7 @@ def layout(fig):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
         fig.tight_layout()
-    return fig
+    return plain_text(fig)  # the layout made the tick labels: theirs too
 
 
 def p_words(p) -> str:

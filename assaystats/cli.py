@@ -30,7 +30,8 @@ examples:
 INPUT is a CSV/TSV/Excel file with one row per well, or example:NAME for a bundled data set
 (see 'assaystats datasets'). Writes OUT/report.html, OUT/tables/{fits,parameters,effective_doses,
 comparisons}.csv (+ replicate_fits, replicate_comparisons with --replicate), OUT/figures/*.png|svg and
-OUT/provenance.json. The Hill slope is negative on a falling curve (Prism's sign; drc's b = -hill).
+OUT/provenance.json. The Hill slope is negative on a falling curve in every model (Prism's sign; drc's b = -hill for
+LL.x and W1, b = hill for W2).
 """
 
 

@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from .._result import Result, format_number, format_p
+from .._result import Result, format_number, format_p, layout
 from .._validate import check_level, check_order, row_list
 from ..errors import AssayDataError
 from ._coexpr import correlate_one
@@ -238,7 +238,7 @@ class CoexpressionResult(Result):
 
             fig, ax = plt.subplots(figsize=(5.5, 0.25 * min(20, len(self.table)) + 1.5))
             self.plot(ax=ax)
-            fig.tight_layout()
+            layout(fig)
             return fig
 
         figs = {"coexpression_ranked": bar}
@@ -250,7 +250,7 @@ class CoexpressionResult(Result):
                 fig, axes = plt.subplots(1, len(top), figsize=(3.2 * len(top), 3.2))
                 for ax, g in zip(np.atleast_1d(axes), top):
                     self.plot_pair(g, ax=ax)
-                fig.tight_layout()
+                layout(fig)
                 return fig
             figs["coexpression_scatter"] = scatter
         return figs
@@ -322,6 +322,10 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
     cov = None
     notes: list[str] = []
     left_out: dict[str, int] = {}
+    if covariates and method == "kendall":
+        raise AssayDataError("a partial Kendall correlation is not offered (ppcor's definition is not a partial "
+                             "correlation of residuals, and pingouin has none); use --method spearman or pearson "
+                             "with --covariates")
     if covariates:
         if clinical is None:
             raise AssayDataError("covariates need the clinical table")

@@ -14,7 +14,7 @@ from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
 from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global
 from ._models import MODELS, PARAM_INDEX, PUBLIC_NAMES, get_model
-from ._multiplicity import ADJUST_METHODS, adjust_p
+from .._multiplicity import ADJUST_METHODS, adjust_p
 from ._profile import profile_interval
 
 __all__ = ["fit"]

@@ -14,7 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from assaystats.doseresponse import fit
 from assaystats.doseresponse._estimates import complex_step_gradient
-from assaystats.doseresponse._multiplicity import ADJUST_METHODS, adjust_p
+from assaystats._multiplicity import ADJUST_METHODS, adjust_p
 
 from ._ref import ref
 
