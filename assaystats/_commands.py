@@ -197,8 +197,33 @@ def _input_paths(args) -> list[str]:
                 x = x.split("=", 1)[1] if (k in ("sample",) and "=" in x) else x
                 if os.path.lexists(x):
                     out.append(x)
-    out += list(getattr(args, "_study_inputs", []))
+    if getattr(args, "command", None) == "run":
+        out += _study_inputs(args.input)
     return out
+
+
+def _study_inputs(path) -> list[str]:
+    """The files and folders a study file names (its analyses' inputs, designs, clinical tables ...)."""
+    import os
+    from pathlib import Path
+
+    from . import _study
+
+    try:
+        study = _study.load_study(path)
+    except AssayDataError:
+        return []  # reported by the run itself
+    base = Path(path).resolve().parent
+    found = []
+    for a in study["analysis"]:
+        specs = [a.get(k) for k in (*_study._PATHS, "genes")] + list(dict(a.get("samples", {})).values())
+        for spec in specs:
+            for x in (spec if isinstance(spec, list) else [spec]):
+                if isinstance(x, str) and x and not x.startswith("example:"):
+                    r = _study._resolve(x, base)
+                    if os.path.lexists(r):
+                        found.append(r)
+    return found
 
 
 def _check_out_free(args):

@@ -197,3 +197,13 @@ def test_two_concurrent_runs_never_replace_each_other(tmp_path):
     if codes == [0, 3]:
         assert (tmp_path / "results-2" / "report.html").exists() and "results-2" in errs
     assert _leftovers(tmp_path) == []
+
+
+def test_out_may_not_hold_an_input_a_study_names(tmp_path, capsys):
+    data = tmp_path / "project" / "data"
+    f = _table(data)
+    study = tmp_path / "study.toml"
+    study.write_text(f'[[analysis]]\nkind = "compare"\ninput = "{f}"\nvalue = "colonies"\ngroup = "sirna"\n')
+    code = main(["run", str(study), "--out", str(tmp_path / "project"), "--force"])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds the input" in err and f.read_text() == DATA
