@@ -324,6 +324,9 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
 
     if not len(result_tables["comparisons"].columns):
         result_tables["comparisons"] = pd.DataFrame(columns=COMPARISON_COLUMNS)
+    if len(levels) > 2 or by is not None:
+        result_tables["omnibus"] = _with_anova_effect_sizes(result_tables["omnibus"], ci_level, len(frame))
+    power_line = _power_line(result_tables, frame, levels, by, paired, alternative)
     desc = _descriptives(frame, levels, by_levels, ci_level, by is not None)
     meta = {"analysis": "compare", "value": value, "group": group, "control": ctrl, "by": by,
             "replicate": replicate, "pair": pair, "test": test, "posthoc": result_tables.get("posthoc"),
@@ -332,6 +335,8 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
             "by_levels": by_levels if by else None, "n_rows": int(len(df)), "n_units": int(len(frame)),
             "notes": notes + result_tables.get("notes", []), "error": error, "source": src, "n": int(len(df)),
             "rows_left_out": left_out, "n_rows_input": int(len(full))}
+    if power_line:
+        meta["power"] = power_line
     if "variance_components" in result_tables:
         meta.update(variance_components=result_tables["variance_components"],
                     reml_loglik=result_tables["reml_loglik"], df_method="Satterthwaite")
@@ -339,6 +344,62 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                             descriptives=desc, assumptions=result_tables["assumptions"],
                             units=frame.rename(columns={"y": value, "g": group, "b": by or "by",
                                                         "r": replicate or "replicate"}), observations=raw_obs)
+
+
+def _with_anova_effect_sizes(omnibus, ci_level, n):
+    """Partial eta squared (with effectsize's one-sided interval) and partial omega squared beside every F test."""
+    from ._oneway import anova_effect_sizes
+
+    if omnibus is None or not len(omnibus):
+        return omnibus
+    rows = []
+    for r in omnibus.itertuples(index=False):
+        m = str(r.method).lower()
+        is_f = ("anova" in m or "f test" in m or "wald f" in m) and "kruskal" not in m
+        rows.append(anova_effect_sizes(r.statistic, r.df_num, r.df_den, ci_level,
+                                       None if "mixed" in m or "welch" in m or "brown" in m else n) if is_f else
+                    anova_effect_sizes(np.nan, np.nan, np.nan))
+    import pandas as pd
+
+    return pd.concat([omnibus.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def _power_line(result_tables, frame, levels, by, paired, alternative):
+    """For a t test or one-way ANOVA that was not significant: the effect this design could detect with 80% power
+    (two-sided alpha 0.05), for planning the next experiment (never the 'observed power' of the data)."""
+    from ._oneway import power_anova
+    from ._twogroup import power_ttest
+
+    if by is not None or "variance_components" in result_tables:
+        return None
+    om = result_tables["omnibus"]
+    if om is None or not len(om) or not (om.p_value.iloc[0] >= 0.05):
+        return None
+    method = str(om.method.iloc[0]).lower()
+    counts = frame.groupby("g")["y"].size()
+    alt = {"two-sided": "two-sided", "greater": "greater", "less": "less"}[alternative]
+    if len(levels) == 2 and (" t" in f" {method}" or method.startswith(("welch t", "student t", "paired t"))):
+        if "ratio" in method or "mann" in method or "wilcoxon" in method:
+            return None
+        if paired:
+            n = int(counts.min())
+            d = power_ttest(n=n, power=0.8, contrast="paired", alternative=alt)
+            return (f"Power: with {n} pairs, this design detects a standardised difference d_z of {d:.2f} with 80% "
+                    "power (alpha 0.05); a smaller true effect may have been missed (assaystats.assays.power_ttest "
+                    "plans the n for the next experiment).")
+        n1, n2 = int(counts[levels[0]]), int(counts[levels[1]])
+        d = power_ttest(n=n1, n2=n2, power=0.8, alternative=alt) if n1 != n2 else power_ttest(
+            n=n1, power=0.8, alternative=alt)
+        return (f"Power: with n = {n1} and {n2}, this design detects a standardised difference (Cohen d) of {d:.2f} "
+                "with 80% power (alpha 0.05); a smaller true effect may have been missed "
+                "(assaystats.assays.power_ttest plans the n for the next experiment).")
+    if len(levels) > 2 and method == "one-way anova":
+        n = float(counts.mean())
+        eta = power_anova(k=len(levels), n=n, power=0.8)
+        return (f"Power: with {len(levels)} groups of {n:g} on average, this design detects an effect of eta squared "
+                f"{eta:.2f} (Cohen f {np.sqrt(eta / (1 - eta)):.2f}) with 80% power (alpha 0.05); a smaller true "
+                "effect may have been missed (assaystats.assays.power_anova plans the n for the next experiment).")
+    return None
 
 
 def _unit_label(name) -> str:
@@ -420,7 +481,9 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
             "estimate", "se", "statistic", "df", "p_value")}, "p_adjusted": res["p_value"],
             "ci_low": res["ci_low"], "ci_high": res["ci_high"], "ci_level": ci_level, "method": res["method"],
             "adjustment": "none", "effect_size": res["effect_size"], "effect_size_name": res["effect_size_name"],
-            "hedges_g": res["hedges_g"], "n1": res["n1"], "n2": res["n2"]})
+            "effect_size_ci_low": res["effect_size_ci_low"], "effect_size_ci_high": res["effect_size_ci_high"],
+            "hedges_g": res["hedges_g"], "hedges_g_ci_low": res["hedges_g_ci_low"],
+            "hedges_g_ci_high": res["hedges_g_ci_high"], "n1": res["n1"], "n2": res["n2"]})
         omnibus.append({"term": "group", "statistic": res["statistic"], "df_num": 1 if res["df"] == res["df"] else np.nan,
                         "df_den": res["df"], "p_value": res["p_value"], "method": res["method"]})
         method = res["method"]
@@ -442,6 +505,15 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
             out = repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level)
             if "residuals" in out:  # complete subjects (OLS); the mixed model for incomplete ones has its check
                 out["assumptions"] = check_assumptions(out.pop("residuals"), None)
+                om0 = out["omnibus"].iloc[0]
+                if out.pop("sphericity", None) is not None:
+                    ok = bool(om0.mauchly_p >= 0.05)
+                    out["assumptions"] = pd.concat([out["assumptions"], pd.DataFrame([{
+                        "check": "sphericity", "test": "Mauchly", "statistic": om0.mauchly_W, "df_num": np.nan,
+                        "df_den": np.nan, "p_value": om0.mauchly_p, "passed": ok,
+                        "note": "" if ok else "variances of the differences between conditions differ: read the "
+                        f"Greenhouse-Geisser corrected p (p_gg {om0.p_gg:.3g}) in the omnibus table; the uncorrected "
+                        "test was kept"}])], ignore_index=True)
             return out
         om = SEVERAL[name](list(samples.values()))
         omnibus.append(om)

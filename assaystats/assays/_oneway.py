@@ -13,7 +13,7 @@ from scipy import stats
 
 from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
 
-__all__ = ["anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc", "family_tests", "check_family",
+__all__ = ["anova_effect_sizes", "power_anova", "anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc", "family_tests", "check_family",
            "adjust_p"]
 
 ADJUST = {"sidak": "sidak", "holm-sidak": "holm-sidak", "bonferroni": "bonferroni", "holm": "holm",
@@ -274,3 +274,46 @@ def family_tests(est, se, df, method, *, level=0.95, alternative="two-sided", la
     tc = stats.t.ppf(1 - a_ / 2, df)
     return {"p": p, "p_adjusted": adjust_p(p, ADJUST[method]), "ci_low": est - tc * se, "ci_high": est + tc * se,
             "adjustment": method}
+
+
+def anova_effect_sizes(F, df1, df2, level: float = 0.95, n=None) -> dict:
+    """Partial eta squared and omega squared of an F test, from F and its df (R effectsize's F_to_eta2 and
+    F_to_omega2; equal to the sums-of-squares definitions for ANOVA tables when ``n`` (the number of analysed values)
+    is given), and eta squared's one-sided interval
+    (effectsize's default: the lower limit at ``level``, upper limit 1) from the noncentral F. Hand-written:
+    pingouin reports partial eta squared without an interval and no omega squared for every design here."""
+    from scipy import optimize
+
+    F, df1, df2 = float(F), float(df1), float(df2)
+    if not (np.isfinite(F) and np.isfinite(df1) and np.isfinite(df2)) or df1 <= 0:
+        return {"eta_squared_partial": np.nan, "eta_squared_ci_low": np.nan, "eta_squared_ci_high": np.nan,
+                "omega_squared_partial": np.nan}
+    eta = F * df1 / (F * df1 + df2)
+    # omega^2_p = (SS_effect - df1 MSE) / (SS_effect + (N - df1) MSE) (effectsize on an ANOVA table); without N
+    # (mixed-model F tests) N = df1 + df2 + 1, effectsize's F_to_omega2
+    N = float(n) if n is not None else df1 + df2 + 1
+    omega = max(0.0, (F - 1) * df1 / (F * df1 + N - df1))
+    f = lambda ncp: stats.ncf.cdf(F, df1, df2, ncp) - level if ncp > 0 else stats.f.cdf(F, df1, df2) - level  # noqa: E731
+    if f(0.0) <= 0:
+        lam = 0.0
+    else:
+        hi = max(10.0, F * df1 * 2)
+        while f(hi) > 0:
+            hi *= 2
+        lam = optimize.brentq(f, 0.0, hi, xtol=1e-12, rtol=1e-12)
+    # effectsize converts the noncentrality bound to an F (lambda / df1) and that F to eta squared
+    return {"eta_squared_partial": eta, "eta_squared_ci_low": lam / (lam + df2), "eta_squared_ci_high": 1.0,
+            "omega_squared_partial": omega}
+
+
+def power_anova(eta_squared=None, k=None, n=None, power=None, *, alpha: float = 0.05) -> float:
+    """Power of a one-way ANOVA of ``k`` groups of ``n`` (balanced), or the n, eta squared or k it needs: give all
+    but one. Wraps pingouin's power_anova (Cohen's f^2 = eta^2 / (1 - eta^2); equal to R's pwr.anova.test)."""
+    from ..errors import AssayDataError
+
+    if sum(v is None for v in (eta_squared, k, n, power)) != 1:
+        raise AssayDataError("power_anova needs exactly one of eta_squared, k, n and power left out (the one to "
+                             "compute)")
+    import pingouin as pg
+
+    return float(pg.power_anova(eta_squared=eta_squared, k=k, n=n, power=power, alpha=alpha))

@@ -94,6 +94,8 @@ class ComparisonResult(Result):
             if not r.passed:
                 lines.append(f"Check: {r.check} ({r.test}, p {p_words(r.p_value)}): {r.note}.")
         lines += list(m.get("notes", []))
+        if m.get("power"):
+            lines.append(m["power"])
         return "\n".join(lines)
 
     def methods(self) -> str:

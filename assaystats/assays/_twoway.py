@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+from scipy import stats
 
 from ._assumptions import check_assumptions
 from ._oneway import family_tests
@@ -127,7 +128,8 @@ def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
     df_res = float(model.df_resid)
     omnibus = [{"term": "group", "statistic": float(row["F"]), "df_num": float(row["df"]), "df_den": df_res,
                 "p_value": float(row["PR(>F)"]), "method": "repeated-measures ANOVA (subjects as blocks)",
-                "ss": float(row["sum_sq"])}]
+                "ss": float(row["sum_sq"]), **_sphericity_corrections(long, float(row["F"]), float(row["df"]),
+                                                                      df_res)}]
     mse = float(model.mse_resid)
     n = len(wide)
     cells = {lev: (float(wide[lev].mean()), n) for lev in levels}
@@ -137,4 +139,22 @@ def repeated_measures(frame, levels, ctrl, posthoc, alternative, ci_level):
              else [(b_, a) for a, b_ in combinations(levels, 2)])
     comps = _contrast_rows(cells, pairs, mse, df_res, ph, ctrl, alternative, ci_level, "") if ph != "omnibus" else []
     return {"omnibus": pd.DataFrame(omnibus), "comparisons": pd.DataFrame(comps), "method": omnibus[0]["method"],
-            "posthoc": ph, "residuals": model.resid.to_numpy()}
+            "posthoc": ph, "residuals": model.resid.to_numpy(), "sphericity": omnibus[0].get("mauchly_W")}
+
+
+def _sphericity_corrections(long, F, df1, df2) -> dict:
+    """Mauchly's test and the Greenhouse-Geisser / Huynh-Feldt corrected p values of a complete one-way
+    repeated-measures ANOVA with three or more conditions (pingouin's sphericity and epsilon; equal to R car's
+    Anova on the multivariate lm, as afex and ez report them; Huynh-Feldt's epsilon is capped at 1 as car does for
+    its p value)."""
+    if df1 < 2:
+        return {}
+    import pingouin as pg
+
+    d = long.rename(columns={"g": "condition", "p": "subject", "y": "value"})
+    sph = pg.sphericity(d, dv="value", within="condition", subject="subject")
+    gg = float(pg.epsilon(d, dv="value", within="condition", subject="subject", correction="gg"))
+    hf = min(1.0, float(pg.epsilon(d, dv="value", within="condition", subject="subject", correction="hf")))
+    return {"mauchly_W": float(sph.W), "mauchly_p": float(sph.pval), "eps_gg": gg,
+            "p_gg": float(stats.f.sf(F, gg * df1, gg * df2)), "eps_hf": hf,
+            "p_hf": float(stats.f.sf(F, hf * df1, hf * df2))}
