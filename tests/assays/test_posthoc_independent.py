@@ -66,3 +66,40 @@ def test_dunn_matches_scikit_posthocs(name, adjust):
         expected = theirs.loc[o.group1, o.group2]
         got = o.p_adjusted if adjust == "holm" else o.p_value
         assert got == pytest.approx(expected, rel=1e-10, abs=1e-300)
+
+
+# -- where pingouin differs from R, compare follows R (issue 11: keep our own code there) ---------------------
+
+def _r():
+    from tests._reference import Reference
+
+    return Reference("assays/reference_assays.csv")
+
+
+def test_pooled_pairwise_t_follows_r_not_pingouin_pairwise_tests():
+    """pingouin's pairwise_tests runs a separate two-sample t per pair (its own variance, 18 df); R's
+    pairwise.t.test and Prism pool the ANOVA error (27 df)."""
+    ref = _r()
+    d = DATA["PlantGrowth"][0]
+    ours = compare(d, value="weight", group="group", posthoc="none").table
+    theirs = pg.pairwise_tests(data=d, dv="weight", between="group", padjust="none")
+    for a, b in (("trt1", "ctrl"), ("trt2", "ctrl"), ("trt2", "trt1")):
+        o = ours[((ours.group1 == a) & (ours.group2 == b)) | ((ours.group1 == b) & (ours.group2 == a))].iloc[0]
+        p_r = ref("pg_pairwise_pooled", "p_none", f"{a} - {b}")
+        assert o.p_value == pytest.approx(p_r, rel=1e-9)
+        t = theirs[((theirs.A == a) & (theirs.B == b)) | ((theirs.A == b) & (theirs.B == a))].iloc[0]
+        assert abs(t["p_unc"] - p_r) > 0.02 * p_r  # pingouin: per-pair variance, a different test
+        assert t["dof"] == 18 and o.df == 27
+
+
+def test_mann_whitney_follows_r_exact_rule_not_pingouin_auto():
+    """R's wilcox.test is exact without ties for n < 50; pingouin's mwu (scipy's 'auto') is exact only up to
+    n = 8, so on trt2 vs trt1 (n = 10, no ties) it gives the normal approximation."""
+    ref = _r()
+    d = DATA["PlantGrowth"][0]
+    sub = d[d.group.isin(["trt1", "trt2"])]
+    ours = compare(sub, value="weight", group="group", control="trt1", test="mann-whitney").table.iloc[0]
+    assert ours.p_value == pytest.approx(ref("pg_wilcox", "p", "trt2 - trt1"), rel=1e-9)
+    theirs = pg.mwu(sub.weight[sub.group == "trt2"], sub.weight[sub.group == "trt1"])
+    assert float(theirs["p_val"].iloc[0]) == pytest.approx(ref("pg_wilcox", "p_normal_cc", "trt2 - trt1"), rel=1e-6)
+    assert abs(float(theirs["p_val"].iloc[0]) - ours.p_value) > 1e-3
