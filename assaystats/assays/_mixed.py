@@ -33,10 +33,13 @@ __all__ = ["fit_reml", "mixed_compare", "RemlFit"]
 _LOG2PI = np.log(2 * np.pi)
 
 
-def _indicators(codes: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros((codes.size, k))
-    out[np.arange(codes.size), codes] = 1.0
-    return out
+def _indicators(codes: np.ndarray, k: int, *, sparse: bool = False):
+    """Indicator (dummy) matrix of integer codes 0..k-1; sparse (CSR) for random factors, whose levels can be
+    many (replicate x cell) while each row has one 1."""
+    from scipy import sparse as sp
+
+    m = sp.csr_matrix((np.ones(codes.size), (np.arange(codes.size), codes)), shape=(codes.size, k))
+    return m if sparse else m.toarray()
 
 
 class _Reml:
@@ -47,13 +50,16 @@ class _Reml:
         self.scale = float(np.std(y)) or 1.0
         ys = (np.asarray(y, float) - self.shift) / self.scale
         self.X = np.asarray(X, float)
-        self.Zs = [np.asarray(z, float) for z in Zs]
-        self.Z = np.hstack(self.Zs) if self.Zs else np.zeros((ys.size, 0))
+        from scipy import sparse as sp
+
+        self.Zs = [sp.csr_matrix(z, dtype=float) for z in Zs]
+        self.Z = sp.hstack(self.Zs, format="csr") if self.Zs else sp.csr_matrix((ys.size, 0))
         self.sizes = [z.shape[1] for z in self.Zs]
         self.n, self.p = self.X.shape
         self.y = ys
         Z, X = self.Z, self.X
-        self.ZtZ, self.ZtX, self.Zty = Z.T @ Z, Z.T @ X, Z.T @ ys
+        self.ZtZ = (Z.T @ Z).toarray()
+        self.ZtX, self.Zty = np.asarray(Z.T @ X), np.asarray(Z.T @ ys)
         self.XtX, self.Xty, self.yty = X.T @ X, X.T @ ys, float(ys @ ys)
 
     def _expand(self, per_component):
@@ -299,10 +305,10 @@ def mixed_compare(frame, levels, ctrl, posthoc, ci_level, design, by_levels=(Non
     X = _indicators(codes, len(cells))
     reps = list(dict.fromkeys(f["r"]))
     rcode = np.array([reps.index(r) for r in f["r"]]) if len(reps) < 50 else pd.factorize(f["r"])[0]
-    Zs, names = [_indicators(rcode, len(reps))], [unit_label]
+    Zs, names = [_indicators(rcode, len(reps), sparse=True)], [unit_label]
     rc = pd.factorize(pd.Series(list(zip(f["r"], codes))))[0]
     if design == "crossed" and np.bincount(rc).max() > 1:
-        Zs.append(_indicators(rc, rc.max() + 1))
+        Zs.append(_indicators(rc, rc.max() + 1, sparse=True))
         names.append(f"{unit_label}_x_group")
     fit = fit_reml(f["y"].to_numpy(float), X, Zs, names)
 
