@@ -298,9 +298,14 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
     if split:
         design = "split-plot"
         what = replicate or pair
-        notes.append(f"{by!r} varies between {what} units and {group!r} within them (a split-plot design): "
-                     f"{'the' if r is not None else 'each'} {what} is a random effect, so {by!r} is tested "
-                     f"against the variation between {what} units and {group!r} within them (a mixed ANOVA).")
+        between, within = (by, group) if split == "by between" else (group, by)
+        if split == "incomplete":
+            notes.append(f"Some {what} units lack a level of {by!r}: {what} is a random effect (a mixed model "
+                         "uses every unit instead of a block model that needs every level in every block).")
+        else:
+            notes.append(f"{between!r} varies between {what} units and {within!r} within them (a split-plot "
+                         f"design): {what} is a random effect, so {between!r} is tested against the variation "
+                         f"between {what} units and {within!r} within them (a mixed ANOVA).")
     if (level == "mixed" and r is not None) or split:
         from ._mixed import mixed_compare
 
@@ -406,22 +411,24 @@ def _unit_label(name) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in str(name)) or "replicate"
 
 
-def _split_plot(frame, possible: bool, by_replicate: bool) -> bool:
+def _split_plot(frame, possible: bool, by_replicate: bool) -> str:
     """Whether ``by`` and ``group`` are on different strata of the replicate (or subject) unit: ``by`` constant
     within every unit while ``group`` varies within units, or the reverse (a split-plot / mixed design: one
     factor between units, the other within). Blocks that hold every ``by`` level are the two-way block model."""
     if not possible:
-        return False
+        return ""
     unit = frame["r"] if by_replicate else frame["p"]
     t = frame.assign(u=unit)
     by_per = t.groupby("u", sort=False)["b"].nunique()
     g_per = t.groupby("u", sort=False)["g"].nunique()
     n_b = t["b"].nunique()
     if by_per.max() == 1 and g_per.max() > 1:
-        return True   # by between units, group within
+        return "by between"    # by between units, group within
     if g_per.max() == 1 and by_per.max() > 1:
-        return True   # group between units, by within
-    return bool(by_per.min() < n_b and g_per.max() > 1)  # blocks missing a level of by: incomplete, mixed model
+        return "group between"  # group between units, by within
+    if by_per.min() < n_b and g_per.max() > 1:
+        return "incomplete"    # blocks missing a level of by: a mixed model uses them all
+    return ""
 
 
 def _replicate_design(g, r, src, replicate, group, rows_in) -> str:

@@ -111,8 +111,8 @@ class ComparisonResult(Result):
         txt = " ".join(parts) + "."
         if m.get("design") == "split-plot":
             unit = m.get("replicate") or m.get("pair")
-            txt += (f" {m['by']} varied between {unit} units and {m['group']} within them (a split-plot design), "
-                    f"so {unit} entered the model as a random effect.")
+            txt += (f" {m['by']} and {m['group']} were not both crossed with {unit} (a split-plot or incomplete "
+                    f"design), so {unit} entered the model as a random effect.")
         elif m.get("replicate"):
             txt += (f" The unit of analysis was the {m['unit']}; {m['replicate']} was treated as "
                     + ("a block (every replicate holds every group)." if m["design"] == "crossed"

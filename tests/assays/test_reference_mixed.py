@@ -222,3 +222,18 @@ def test_general_correlation_dunnett_agrees_with_the_quadrature(df):
     p, crit = _dunnett_general(t, np.full(3, df), R, 0.95, "two-sided")
     assert p == pytest.approx(exact["p_adjusted"], abs=2e-5)
     assert crit == pytest.approx(exact["ci_high"] - t, abs=1e-4)
+
+
+def test_group_between_and_by_within_is_a_split_plot_too():
+    """The mirror design: each experiment holds one siRNA and every line (group between units, by within)."""
+    d = data("splitplot.csv").rename(columns={"line": "sirna", "sirna": "line"})
+    res = compare(d, value="value", group="sirna", by="line", replicate="experiment", posthoc="holm")
+    assert res.meta["design"] == "split-plot"
+    assert any("'sirna' varies between experiment units and 'line' within them" in n for n in res.meta["notes"])
+    # the same model as the original layout with the roles of the factors swapped
+    orig = compare(data("splitplot.csv"), value="value", group="sirna", by="line", replicate="experiment",
+                   posthoc="holm").omnibus.set_index("term")
+    om = res.omnibus.set_index("term")
+    assert om.loc["group", "statistic"] == pytest.approx(orig.loc["by", "statistic"], rel=1e-6)
+    assert om.loc["by", "statistic"] == pytest.approx(orig.loc["group", "statistic"], rel=1e-6)
+    assert om.loc["group:by", "statistic"] == pytest.approx(orig.loc["group:by", "statistic"], rel=1e-6)
