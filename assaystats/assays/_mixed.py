@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -143,6 +144,12 @@ class RemlFit:
         df = self._satterthwaite(L, approx_hess3)
         return est, np.sqrt(var), df
 
+    @cached_property
+    def _hessian_inverse_cached(self):
+        from statsmodels.tools.numdiff import approx_hess3
+
+        return self._hessian_inverse(approx_hess3)
+
     def _hessian_inverse(self, approx_hess3):
         reml, act = self._reml, self._active()
         phi = self._phi()
@@ -158,7 +165,7 @@ class RemlFit:
     def _satterthwaite(self, L, approx_hess3):
         """df = 2 V^2 / (g' A g) for V = var(L beta), g its gradient in the variance parameters, A = 2 H^-1 the
         asymptotic covariance of the variance estimates (H the Hessian of the REML deviance), as lmerTest."""
-        A, act, phi = self._hessian_inverse(approx_hess3)
+        A, act, phi = self._hessian_inverse_cached
         reml = self._reml
         g_all = reml._expand(phi[:-1])
         _, xvx, _, _, Amat, _ = reml.solve(g_all, phi[-1])
@@ -221,7 +228,7 @@ def _optimise(reml: _Reml, m: int, fixed_zero: tuple):
     starts = [np.full(len(free), s) for s in (1.0, 0.3, 3.0)]
     for x0 in starts:
         for method, opts in (("BFGS", {"gtol": 1e-9, "maxiter": 2000}),
-                             ("Nelder-Mead", {"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000})):
+                             ("Nelder-Mead", {"xatol": 1e-9, "fatol": 1e-10, "maxiter": 4000})):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 r = optimize.minimize(f, x0, method=method, options=opts)
@@ -231,7 +238,7 @@ def _optimise(reml: _Reml, m: int, fixed_zero: tuple):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = optimize.minimize(f, best[1], method="Nelder-Mead",
-                              options={"xatol": 1e-12, "fatol": 1e-15, "maxiter": 20000})
+                              options={"xatol": 1e-10, "fatol": 1e-11, "maxiter": 4000})
         r2 = optimize.minimize(f, np.abs(r.x), method="BFGS", options={"gtol": 1e-11})
     for cand in (r, r2):
         if np.isfinite(cand.fun) and cand.fun <= best[0]:

@@ -207,8 +207,8 @@ def _mv_max_cdf(q, R, df, alternative):
     hi = np.full(m, q)
     if np.isfinite(df):
         dist = stats.multivariate_t(loc=np.zeros(m), shape=R, df=df, seed=20240611)
-        return float(dist.cdf(hi, lower_limit=lo, maxpts=200000 * m))
-    return float(stats.multivariate_normal(mean=np.zeros(m), cov=R, seed=20240611, maxpts=200000 * m).cdf(
+        return float(dist.cdf(hi, lower_limit=lo, maxpts=50000 * m))
+    return float(stats.multivariate_normal(mean=np.zeros(m), cov=R, seed=20240611, maxpts=50000 * m).cdf(
         hi, lower_limit=lo))
 
 
