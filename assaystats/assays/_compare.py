@@ -535,6 +535,7 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
         if ph != "omnibus":
             comps = _oneway.posthoc(samples, ph, control=ctrl, level=ci_level, alternative=alternative).assign(
                 within="", ci_level=ci_level)
+            comps = _pair_effect_sizes(comps, samples, ci_level, rank=name == "kruskal", notes=notes)
         method = om["method"]
         resid = np.concatenate([s - s.mean() for s in samples.values()])
     cols = COMPARISON_COLUMNS
@@ -546,6 +547,31 @@ def _one_factor(frame, levels, ctrl, test, posthoc, alternative, ci_level, paire
     var_groups = None if paired else list(samples.values())
     return {"omnibus": pd.DataFrame(omnibus), "comparisons": comp, "method": method, "posthoc": ph,
             "assumptions": check_assumptions(resid, var_groups)}
+
+
+#: effect sizes of the pairs of a post test (each with a root-found interval) are computed up to this many pairs
+MAX_EFFECT_SIZE_PAIRS = 500
+
+
+def _pair_effect_sizes(comps, samples, ci_level, *, rank: bool, notes):
+    """Each compared pair's effect size as R's effectsize gives it for the two groups alone: Cohen d and Hedges g
+    (the pair's pooled SD, noncentral-t intervals) after ANOVA-type tests, the rank-biserial r after
+    Kruskal-Wallis."""
+    from ._twogroup import mann_whitney, student_t
+
+    cols = ["effect_size", "effect_size_name", "effect_size_ci_low", "effect_size_ci_high", "hedges_g",
+            "hedges_g_ci_low", "hedges_g_ci_high"]
+    if len(comps) > MAX_EFFECT_SIZE_PAIRS:
+        notes.append(f"Effect sizes of the {len(comps):,} pairs were not computed (limit "
+                     f"{MAX_EFFECT_SIZE_PAIRS}); the omnibus effect size is in the omnibus table.")
+        return comps
+    rows = []
+    for a, b in zip(comps.group1, comps.group2):
+        r = (mann_whitney if rank else student_t)(samples[a], samples[b], level=ci_level)
+        rows.append({c: r[c] for c in cols})
+    import pandas as pd
+
+    return pd.concat([comps.reset_index(drop=True), pd.DataFrame(rows, columns=cols)], axis=1)
 
 
 def _paired_arrays(frame, a, c):

@@ -131,3 +131,18 @@ def test_power_line_only_when_not_significant(plant):
     assert f"{d:.2f}" in ns.meta["power"]
     sig = compare(plant[plant.group.isin(["trt1", "trt2"])], value="weight", group="group", control="trt1")
     assert "power" not in sig.meta and "80% power" not in sig.summary()
+
+
+def test_every_post_test_pair_has_its_effect_size(plant):
+    """Post tests after an ANOVA: each pair's Hedges g as effectsize::hedges_g on the two groups alone."""
+    t = compare(plant, value="weight", group="group", posthoc="tukey").table
+    r = t[(t.group1 == "trt2") & (t.group2 == "trt1")].iloc[0]
+    assert r.hedges_g == pytest.approx(ref("es_g", "value", "trt2 - trt1"), rel=1e-9)
+    assert r.hedges_g_ci_low == pytest.approx(ref("es_g", "ci_low", "trt2 - trt1"), rel=1e-5)
+    assert r.hedges_g_ci_high == pytest.approx(ref("es_g", "ci_high", "trt2 - trt1"), rel=1e-5)
+    assert t.hedges_g.notna().all()
+    k = compare(plant, value="weight", group="group", test="kruskal", posthoc="dunn").table
+    r = k[(k.group1 == "trt2") & (k.group2 == "trt1")].iloc[0]
+    assert r.effect_size_name == "rank-biserial r"
+    assert r.effect_size == pytest.approx(ref("es_rb", "value", "trt2 - trt1"), rel=1e-9)
+    assert r.effect_size_ci_low == pytest.approx(ref("es_rb", "ci_low", "trt2 - trt1"), rel=1e-9)
