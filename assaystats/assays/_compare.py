@@ -10,7 +10,11 @@ Decision rules (all stated in the Result's meta and methods paragraph; never swi
   the pooled error of the two-way model;
 - ``replicate`` (experiment, mouse, plate): the unit of analysis is the replicate mean (default), or a mixed
   model with the replicate as a random effect (``level='mixed'``); cell-level n only with ``level='cell'``,
-  with a warning. Replicates crossed with the groups (each experiment measured every group) are blocks.
+  with a warning. Replicates crossed with the groups (each experiment measured every group) are blocks;
+  when ``by`` varies between replicates and ``group`` within them (or the reverse), or blocks lack a level of
+  ``by``, the replicate is a random effect (split-plot / mixed ANOVA) instead of a block aliased with ``by``;
+- mixed models (REML as lme4, Satterthwaite df as lmerTest) and count models honour the post tests they can
+  (dunnett, sidak, holm-sidak, bonferroni, holm, bh, none, omnibus) and refuse the others by name.
 """
 
 from __future__ import annotations
@@ -159,8 +163,12 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
         brown-forsythe, kruskal; for counts 'poisson' or 'negbin' (GLM, rate ratios vs the control).
     posthoc : dunnett, tukey, sidak, holm-sidak, bonferroni, holm, bh, games-howell, dunn, none (pooled-error t
         tests without adjustment, Fisher's LSD) or omnibus (the omnibus test alone, no post tests). All-pairs post
-        tests are refused above MAX_ALL_PAIRS_GROUPS groups (comparisons with a control have no limit).
-    level : 'auto' (replicate means when ``replicate`` is given), 'replicate', 'mixed' or 'cell'.
+        tests are refused above MAX_ALL_PAIRS_GROUPS groups (comparisons with a control have no limit). Mixed
+        (``level='mixed'``, incomplete subjects, split-plot) and count models offer dunnett, sidak, holm-sidak,
+        bonferroni, holm (their default), bh, none and omnibus, comparing each group with the control (or the
+        first group); another choice is an AssayDataError naming these.
+    level : 'auto' (replicate means when ``replicate`` is given), 'replicate', 'mixed' (REML mixed model with
+        Satterthwaite df; variance components and REML log-likelihood in ``meta``) or 'cell'.
     anova_type : 2 or 3 (type III uses sum-to-zero coding) for two-way designs.
     order : the levels of ``group`` in the order of tables and figures; every level exactly once (checked with
         ``check_order``: a level differing only in case, an absent level or an unlisted one is an error).
