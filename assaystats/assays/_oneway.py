@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .._multiplicity import adjust_p
 from ._dunnett import dunnett_family, tukey_quantile, tukey_sf
 
-__all__ = ["anova_effect_sizes", "power_anova", "anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc", "family_tests", "check_family",
-           "adjust_p"]
+__all__ = ["anova_effect_sizes", "power_anova", "anova_oneway", "welch_anova", "brown_forsythe_anova", "kruskal", "posthoc", "family_tests", "check_family"]
 
-ADJUST = {"sidak": "sidak", "holm-sidak": "holm-sidak", "bonferroni": "bonferroni", "holm": "holm",
-          "bh": "fdr_bh", "none": None}
+#: the p-value adjustments of post tests (the package's names; _multiplicity.adjust_p, statsmodels' multipletests)
+ADJUST = ("sidak", "holm-sidak", "bonferroni", "holm", "bh", "none")
 
 
 def _pool(samples):
@@ -151,18 +151,6 @@ def posthoc(samples: dict, method: str, *, control=None, level=0.95, alternative
                          "ci_high": fam["ci_high"], "method": meth, "adjustment": fam["adjustment"]})
 
 
-def adjust_p(p, method):
-    """p values adjusted within one family by statsmodels' multipletests (method in its names: holm, sidak,
-    holm-sidak, bonferroni, fdr_bh; None leaves them as they are). Equal to R's p.adjust where R has the method."""
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.asarray(p, float)
-    if method is None or p.size == 0:
-        return p
-    return multipletests(p, method=method)[1]
-
-
-
 def check_family(method, allowed, what):
     """An AssayDataError naming the post tests ``what`` (a model) can honour, when another was asked for."""
     from ..errors import AssayDataError
@@ -229,7 +217,8 @@ def family_tests(est, se, df, method, *, level=0.95, alternative="two-sided", la
     method: 'dunnett' (single-step over the comparisons' joint t distribution: the correlation factors ``lam``,
     or the covariance ``corr`` of the estimates), 'tukey' (studentized range of ``k`` means; Games-Howell with
     per-pair df), or a p-value adjustment ('sidak', 'holm-sidak', 'bonferroni', 'holm', 'bh', 'none') with
-    per-comparison intervals at the Bonferroni / Sidak level (Prism) or unadjusted. The one engine behind every
+    per-comparison intervals at the Bonferroni / Sidak level (Prism) or unadjusted; p values adjusted by the
+    package's one adjust_p (assaystats._multiplicity, statsmodels' multipletests). The one engine behind every
     post test of compare (one-way, two-way, repeated measures, mixed and count models)."""
     est, se = np.asarray(est, float), np.asarray(se, float)
     m = est.size
@@ -272,7 +261,8 @@ def family_tests(est, se, df, method, *, level=0.95, alternative="two-sided", la
     else:
         a_ = 1 - level
     tc = stats.t.ppf(1 - a_ / 2, df)
-    return {"p": p, "p_adjusted": adjust_p(p, ADJUST[method]), "ci_low": est - tc * se, "ci_high": est + tc * se,
+    return {"p": p, "p_adjusted": adjust_p(p, None if method == "none" else method), "ci_low": est - tc * se,
+            "ci_high": est + tc * se,
             "adjustment": method}
 
 
