@@ -259,11 +259,11 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
         from ._glm import glm_compare
 
         out = glm_compare(frame, levels, ctrl, test, ci_level, block=design == "crossed",
-                          posthoc=posthoc or "holm")
+                          posthoc=posthoc or "holm", alternative=alternative)
         frame["n_obs"] = 1
         desc = _descriptives(frame, levels, [None], ci_level, False)
         meta = {"analysis": "compare", "value": value, "group": group, "control": ctrl, "by": None,
-                "replicate": replicate, "pair": pair, "test": test, "posthoc": out["posthoc"], "alternative": "two-sided",
+                "replicate": replicate, "pair": pair, "test": test, "posthoc": out["posthoc"], "alternative": alternative,
                 "ci_level": ci_level, "level": level, "unit": unit, "design": design, "anova_type": None,
                 "method": out["method"], "groups": levels, "by_levels": None, "n_rows": int(len(df)),
                 "n_units": int(len(frame)), "notes": notes, "error": error, "source": src, "n": int(len(df)),

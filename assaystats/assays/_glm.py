@@ -43,7 +43,7 @@ def _design(frame, levels, ctrl, block):
 GLM_POSTHOC = ("dunnett", "sidak", "holm-sidak", "bonferroni", "holm", "bh", "none", "omnibus")
 
 
-def glm_compare(frame, levels, ctrl, family, ci_level, block, posthoc="holm"):
+def glm_compare(frame, levels, ctrl, family, ci_level, block, posthoc="holm", alternative="two-sided"):
     import pandas as pd
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
@@ -83,7 +83,7 @@ def glm_compare(frame, levels, ctrl, family, ci_level, block, posthoc="holm"):
     se = fit.bse[names].to_numpy(float)
     rows = []
     if posthoc != "omnibus":
-        fam = family_tests(b, se, np.inf, posthoc if len(b) > 1 else "none", level=ci_level,
+        fam = family_tests(b, se, np.inf, posthoc if len(b) > 1 else "none", level=ci_level, alternative=alternative,
                            corr=fit.cov_params().loc[names, names].to_numpy())
         rows = [{"group1": lev, "group2": ref, "within": "", "estimate": float(np.exp(b_)), "se": float(s_),
                  "statistic": float(b_ / s_), "df": np.nan, "p_value": float(p_), "p_adjusted": float(pa),

@@ -237,3 +237,20 @@ def test_group_between_and_by_within_is_a_split_plot_too():
     assert om.loc["group", "statistic"] == pytest.approx(orig.loc["by", "statistic"], rel=1e-6)
     assert om.loc["by", "statistic"] == pytest.approx(orig.loc["group", "statistic"], rel=1e-6)
     assert om.loc["group:by", "statistic"] == pytest.approx(orig.loc["group:by", "statistic"], rel=1e-6)
+
+
+def test_count_model_honours_a_one_sided_alternative():
+    """The count models stated 'two-sided' whatever was asked; now the Wald z is one-sided when asked (R: the
+    normal tail of summary(glm)'s z)."""
+    from scipy import stats
+
+    from tests._reference import Reference
+
+    extra = Reference("assays_extra/reference_extra.csv")
+    ins = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "assays_extra" / "InsectSprays.csv")
+    res = compare(ins, value="count", group="spray", control="A", test="poisson", posthoc="none", alternative="less")
+    assert res.meta["alternative"] == "less"
+    c = res.table.set_index("group1")
+    for s in "BCDEF":
+        assert c.loc[s, "p_value"] == pytest.approx(stats.norm.cdf(extra("is_poisson", "z", s)), rel=2e-4,
+                                                    abs=1e-300)
