@@ -164,6 +164,40 @@ def _levels_text(values, limit: int = 8) -> str:
     return shown + (f" and {len(vals) - limit} more" if len(vals) > limit else "")
 
 
+def label_text(v) -> str:
+    """A label as the user wrote it: text stays text ('01' is not '1'); a whole number read as a float loses its
+    '.0' (a column of numbers read by pandas or typed as numbers in Excel)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def label_values(series) -> np.ndarray:
+    """The labels of a column as text (see :func:`label_text`)."""
+    return np.array([label_text(v) for v in series.tolist()], dtype=object)
+
+
+def missing_mask(series) -> np.ndarray:
+    """Missing entries of a column: NaN/None and R's, Excel's and TCGA's missing markers (``NA_MARKERS``)."""
+    miss = series.isna().to_numpy()
+    if series.dtype == object or str(series.dtype) in ("string", "category"):
+        miss |= series.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+    return miss
+
+
+def label_column(df, col: str, *, file: str | None = None, what: str = "label") -> np.ndarray:
+    """The labels of ``col`` as text; an empty cell (NaN, '', or a missing marker such as 'NA') is an error naming
+    its rows, never a label called 'nan' (for analyses that need every row's label; others leave such rows out
+    with :func:`missing_mask`)."""
+    miss = missing_mask(df[col])
+    if miss.any():
+        rows = np.flatnonzero(miss)
+        raise AssayDataError(f"column {col!r} has {rows.size} empty {what} cell{'s' if rows.size > 1 else ''} "
+                             f"({row_list(rows)}); every row needs a {what}", file=file, column=col,
+                             rows=(rows + 1).tolist())
+    return label_values(df[col])
+
+
 def check_level(value, present: Iterable, *, option: str, column: str | None = None,
                 file: str | None = None) -> str:
     """``value`` (an option naming one level, e.g. ``--control``) must be one of ``present`` exactly.

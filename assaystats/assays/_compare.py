@@ -25,12 +25,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._validate import (
-    NA_MARKERS,
     check_choice,
     check_columns,
     check_level,
     check_numeric,
     check_order,
+    label_text,
+    label_values,
+    missing_mask,
     renamed_keywords,
     row_list,
 )
@@ -65,22 +67,9 @@ MAX_ALL_PAIRS_GROUPS = 100
 VALUE_LIMIT = 1e75
 
 
-def _missing(series) -> np.ndarray:
-    """Missing entries of a column: NaN/None/NA and R's and Excel's missing markers ('', 'NA', '#N/A' ...)."""
-    miss = series.isna().to_numpy()
-    if series.dtype == object or str(series.dtype) in ("string", "category"):
-        miss |= series.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
-    return miss
-
-
-def _label_text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
-
-
-def _labels(series) -> np.ndarray:
-    return np.array([_label_text(v) for v in series.tolist()], dtype=object)
+_missing = missing_mask
+_label_text = label_text
+_labels = label_values
 
 
 def _levels(arr):

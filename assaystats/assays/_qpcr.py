@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import NA_MARKERS, check_columns, check_level, renamed_keywords, row_list
+from .._validate import (NA_MARKERS, check_columns, check_level, label_column, label_text, renamed_keywords,
+                         row_list)
 from ..errors import AssayDataError
 
 __all__ = ["qpcr", "standard_curve", "genorm_m", "read_efficiency", "NONDETECT", "CT_MAX"]
@@ -80,27 +81,11 @@ def genorm_m(log2q):
     return pd.DataFrame(out).sort_values("genorm_m", kind="stable").reset_index(drop=True)
 
 
-def _label_text(v) -> str:
-    """A label as the user wrote it: text stays text ('01' is not '1'); a whole number read as a float loses
-    its '.0' (a column of numbers read by pandas)."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+_label_text = label_text
 
 
 def _label_column(df, col, src, what: str) -> np.ndarray:
-    """The labels of ``col`` as text; an empty cell (NaN, '', or a missing marker such as 'NA') is an error naming
-    its rows, never a label called 'nan'."""
-    import pandas as pd
-
-    raw = df[col]
-    miss = pd.isna(raw).to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
-    if miss.any():
-        rows = np.flatnonzero(miss)
-        raise AssayDataError(f"column {col!r} has {rows.size} empty {what} cell{'s' if rows.size > 1 else ''} "
-                             f"({row_list(rows)}); every row needs a {what}", file=src, column=col,
-                             rows=(rows + 1).tolist())
-    return np.array([_label_text(v) for v in raw.tolist()], dtype=object)
+    return label_column(df, col, file=src, what=what)
 
 
 def _positive_numbers(raw, col, src, *, what: str) -> np.ndarray:

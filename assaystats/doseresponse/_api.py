@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import (check_choice, check_columns, check_level, check_nonnegative, check_numeric, renamed_keywords,
-                         row_list)
+from .._validate import (check_choice, check_columns, check_level, check_nonnegative, check_numeric, label_column,
+                         missing_mask, renamed_keywords, row_list)
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
@@ -47,10 +47,6 @@ def _internal_fixed(fixed: Mapping[str, float] | None, model_name: str) -> dict[
             val = float(np.log(val))
         out[internal] = val
     return out
-
-
-def _labels(series) -> list[str]:
-    return [str(v) for v in series.tolist()]
 
 
 def _ordered_levels(labels: Sequence[str]) -> list[str]:
@@ -300,10 +296,7 @@ def _dose_response_columns(data, dose, response, others, src):
     return df.iloc[orig].reset_index(drop=True), x[orig], y[orig], orig, left, notes
 
 
-def _missing_labels(raw) -> np.ndarray:
-    from .._validate import NA_MARKERS
-
-    return raw.isna().to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
+_missing_labels = missing_mask
 
 
 def _n_free(mdl, fixed_int) -> int:
@@ -320,18 +313,7 @@ def _check_share(share) -> list[str]:
 
 
 def _label_column(df, col, src) -> list[str]:
-    raw = df[col]
-    miss = np.flatnonzero(raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy())
-    if miss.size:
-        raise AssayDataError(f"column {col!r} has {miss.size} empty label{'s' if miss.size > 1 else ''} "
-                             f"({row_list(miss)}); every row needs one", file=src, column=col,
-                             rows=(miss + 1).tolist())
-    out = []
-    for v in raw.tolist():
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        out.append(str(v))
-    return out
+    return list(label_column(df, col, file=src))
 
 
 def _normalize(x, y, garr, rarr, blank, src, dose_col, group_col):
