@@ -1,10 +1,12 @@
-## make_reference_extra.R -- further independent reference values (base-R nls
-## + MASS profile; drc is NOT used) for the assaystats dose-response tests:
+## make_reference_extra.R -- further independent reference values (base-R nls,
+## anova.nls, MASS profile, car::deltaMethod; drc is NOT used) for the
+## assaystats dose-response tests:
 ##   sor_sharedb_nls          four sorafenib LL.4 curves with ONE shared slope b
 ##                            (ratios of e, F tests for shared le)
 ##   ryegrass_LL4_ed_profile  ED10/50/90 as a parameter (lp = log EDp):
 ##                            J'J se and profile-likelihood intervals
 ##   ryegrass_flat_test       F test of LL.4 against the constant model
+##                            (stats::anova on the two nested nls fits)
 ##
 ## Run from this folder:
 ##   Rscript make_reference_extra.R > make_reference_extra.Rout 2>&1
@@ -16,9 +18,13 @@
 ## Model (natural log): LL.4  f(x) = c + (d-c)/(1+exp(b*(log(x)-le))),
 ## le = log(e).  Dose-0 rows are included: log(0) = -Inf, so f = d for b > 0.
 
-suppressMessages(library(MASS))
+suppressMessages({
+  library(MASS)
+  library(car)
+})
 options(width = 120, digits = 10)
-cat("R:", R.version.string, " MASS:", as.character(packageVersion("MASS")), "\n\n")
+cat("R:", R.version.string, " MASS:", as.character(packageVersion("MASS")),
+    " car:", as.character(packageVersion("car")), "\n\n")
 
 ## ------------------------------------------------------------------
 ## Collector (same conventions as the other scripts)
@@ -191,21 +197,18 @@ F_b <- ((rss_sb - rss_sep) / 3) / (rss_sep / (324 - 16))
 cat(sprintf("common-slope test vs separate curves (printed only): F = %.8g on 3 and 308 df, p = %.6g\n",
             F_b, pf(F_b, 3, 308, lower.tail = FALSE)))
 
-## ratios e(R)/e(P) = exp(le_R - le_P) with delta-method se from vcov (J'J)
-V <- vcov(sb); dimnames(V) <- list(tn, tn)
-est <- setNames(cf[, 1], tn)
-for (pr in list(c("Huh7-R", "Huh7-P"), c("Hep3B-R", "Hep3B-P"))) {
-  a <- paste0("le:", pr[1]); bb <- paste0("le:", pr[2])
-  r <- exp(est[[a]] - est[[bb]])
-  vdiff <- V[a, a] + V[bb, bb] - 2 * V[a, bb]
-  se_r <- r * sqrt(vdiff)
-  term <- paste0(pr[1], "/", pr[2])
-  cat(sprintf("%s: ratio = %.12g  se = %.12g  (se of log ratio %.12g)\n", term, r, se_r, sqrt(vdiff)))
-  ## check the delta method with an explicit gradient vector
-  g <- setNames(numeric(length(tn)), tn); g[a] <- r; g[bb] <- -r
-  stopifnot(abs(sqrt(drop(t(g) %*% V %*% g)) - se_r) < 1e-12 * se_r)
-  add(case, "ratio", term, r)
-  add(case, "ratio_se", term, se_r)
+## ratios e(R)/e(P) = exp(le_R - le_P) with their delta-method se: car::deltaMethod
+## on the nls fit (symbolic derivatives, vcov(sb) = s^2 (J'J)^-1).  The
+## coefficients of sb are b, c1..c4, d1..d4, le1..le4 in the order of `lines`
+## (Huh7-P, Huh7-R, Hep3B-P, Hep3B-R); the shared slope makes le_R and le_P
+## correlated, which deltaMethod's full covariance carries.
+stopifnot(identical(names(coef(sb))[10:13], paste0("le", 1:4)))
+for (pr in list(c("Huh7-R/Huh7-P", "exp(le2 - le1)"), c("Hep3B-R/Hep3B-P", "exp(le4 - le3)"))) {
+  dm <- deltaMethod(sb, pr[2])
+  print(dm)
+  cat(sprintf("%s: ratio = %.12g  se = %.12g\n", pr[1], dm$Estimate, dm$SE))
+  add(case, "ratio", pr[1], dm$Estimate)
+  add(case, "ratio_se", pr[1], dm$SE)
 }
 
 ## F tests: shared b in both models; reduced models also share le
@@ -220,13 +223,14 @@ ftest <- function(term, le_map) {
   q <- df_r - df_sb
   Fh <- ((rss_r - rss_sb) / q) / (rss_sb / df_sb)
   ph <- pf(Fh, q, df_sb, lower.tail = FALSE)
-  cat(sprintf("by hand: F = %.12g on %d and %d df, p = %.12g\n", Fh, q, df_sb, ph))
+  cat(sprintf("by hand (check only): F = %.12g on %d and %d df, p = %.12g\n", Fh, q, df_sb, ph))
   stopifnot(abs(av[2, "F value"] - Fh) < 1e-8 * Fh, abs(av[2, "Df"] - q) < 1e-12)
-  add(case, "f_stat", term, Fh)
-  add(case, "df_num", term, q)
-  add(case, "df_den", term, df_sb)
-  add(case, "p_value", term, ph)
-  add(case, "rss_reduced", term, rss_r)
+  ## stored: stats::anova(red, sb) (anova.nls)
+  add(case, "f_stat", term, av[2, "F value"])
+  add(case, "df_num", term, av[2, "Df"])
+  add(case, "df_den", term, av[2, "Res.Df"])
+  add(case, "p_value", term, av[2, "Pr(>F)"])
+  add(case, "rss_reduced", term, av[1, "Res.Sum Sq"])
   invisible(red)
 }
 ftest("Huh7-R_vs_Huh7-P", c("Huh7-P" = 1, "Huh7-R" = 1, "Hep3B-P" = 2, "Hep3B-R" = 3))
@@ -359,19 +363,23 @@ add(case, "t_quantile", "", tq)
 ## ==================================================================
 cat("\n==== Case 3: ryegrass_flat_test ====\n")
 case <- "ryegrass_flat_test"
-m0 <- lm(rootl ~ 1, data = rg)
+## stats::anova on nested nls fits: the constant model fitted by nls too
+## (one parameter mu), against the LL.4 nls fit above
+m0 <- nls(rootl ~ rep(mu, length(rootl)), data = rg, start = list(mu = mean(rg$rootl)),
+          control = ctl(1e-10))
+av0 <- anova(m0, ll4_rg)
+print(av0)
 rss0 <- deviance(m0)
 Ff <- ((rss0 - rss4) / 3) / (rss4 / df_rg)
-pf_ <- pf(Ff, 3, df_rg, lower.tail = FALSE)
-cat(sprintf("RSS0 = %.15g (df %d)  RSS LL.4 = %.15g (df %d)\nF = %.12g on 3 and %d df, p = %.12g\n",
-            rss0, df.residual(m0), rss4, df_rg, Ff, df_rg, pf_))
-stopifnot(abs(rss0 - sum((rg$rootl - mean(rg$rootl))^2)) < 1e-12 * rss0)
-add(case, "f_stat", "", Ff)
-add(case, "df_num", "", 3)
-add(case, "df_den", "", df_rg)
-add(case, "p_value", "", pf_)
-add(case, "rss_null", "", rss0)
-add(case, "rss", "", rss4)
+cat(sprintf("by hand (check only): RSS0 = %.15g (lm: %.15g)  RSS LL.4 = %.15g (df %d)  F = %.12g\n",
+            rss0, deviance(lm(rootl ~ 1, data = rg)), rss4, df_rg, Ff))
+stopifnot(abs(av0[2, "F value"] / Ff - 1) < 1e-10, abs(rss0 / deviance(lm(rootl ~ 1, data = rg)) - 1) < 1e-12)
+add(case, "f_stat", "", av0[2, "F value"])
+add(case, "df_num", "", av0[2, "Df"])
+add(case, "df_den", "", av0[2, "Res.Df"])
+add(case, "p_value", "", av0[2, "Pr(>F)"])
+add(case, "rss_null", "", av0[1, "Res.Sum Sq"])
+add(case, "rss", "", av0[2, "Res.Sum Sq"])
 
 ## ------------------------------------------------------------------
 ## Write

@@ -1,5 +1,6 @@
 ## make_reference_sorafenib.R -- independent reference values (R + drc +
-## base-R nls + stats::t.test) for the sorafenib IC50 tests of assaystats.
+## base-R nls + car::deltaMethod + stats::t.test) for the sorafenib IC50
+## tests of assaystats.
 ##
 ## Run from this folder:
 ##   Rscript make_reference_sorafenib.R > make_reference_sorafenib.Rout 2>&1
@@ -12,12 +13,21 @@
 suppressPackageStartupMessages({
   library(MASS)
   library(drc)
+  library(car)
 })
 options(width = 120, digits = 10)
 
 cat("R:", R.version.string, "\n")
 cat("drc:", as.character(packageVersion("drc")),
-    " MASS:", as.character(packageVersion("MASS")), "\n\n")
+    " MASS:", as.character(packageVersion("MASS")),
+    " car:", as.character(packageVersion("car")), "\n\n")
+
+## Every drm() fit runs at tight convergence.  drc's default (relTol 1e-7,
+## numerical gradient) stops 1e-6 to 1e-4 short of the least-squares optimum
+## on these data (logged below for the replicate fits); with drc's analytic
+## derivatives (useD = TRUE) and relTol 1e-14 its BFGS reaches the nls optimum
+## to ~1e-10 (logged: "drc vs nls").
+tight <- drmc(relTol = 1e-14, maxIt = 10000, useD = TRUE)
 
 ## ------------------------------------------------------------------
 ## Collector (same conventions as make_reference.R)
@@ -50,7 +60,11 @@ n <- nrow(d)
 ## ==================================================================
 cat("\n==== Case 1: sor_sep_drc ====\n")
 case <- "sor_sep_drc"
-m <- drm(viability ~ dose_uM, curveid = line, data = d, fct = LL.4())
+m <- drm(viability ~ dose_uM, curveid = line, data = d, fct = LL.4(), control = tight)
+## the nls fits below start where drc's default control stops (not at the tight
+## drc fit), so that nls converges on its own and "drc vs nls" compares two optimisers
+cs_start <- coef(drm(viability ~ dose_uM, curveid = line, data = d, fct = LL.4()))
+cat("optim counts:", m$fit$counts, "\n")
 print(summary(m))
 cf <- summary(m)$coefficients
 add(case, "estimate", rownames(cf), cf[, 1])
@@ -208,7 +222,7 @@ fit_group_nls <- function(data, le_map) {
   idx <- match(data$line, lines)
   data$gb <- idx; data$gc <- idx; data$gd <- idx
   data$gl <- unname(le_map[data$line])
-  cs <- coef(m)
+  cs <- cs_start
   st <- list(b  = unname(cs[paste0("b:", lines)]),
              c  = unname(cs[paste0("c:", lines)]),
              d  = unname(cs[paste0("d:", lines)]),
@@ -251,9 +265,72 @@ add(case, "df_resid", "", df.residual(full))
 add(case, "rse", "", summary(full)$sigma)
 le_rows <- grepl("^le:", tn)
 add(case, "ed50", sub("^le:", "", tn[le_rows]), exp(cf[le_rows, 1]))
-cat("RSS drc", format(rss_drc, digits = 12), " RSS nls", format(deviance(full), digits = 12), "\n")
+cat("RSS drc", format(rss_drc, digits = 15), " RSS nls", format(deviance(full), digits = 15), "\n")
 cat("e drc vs exp(le) nls:\n")
 print(cbind(drc = coef(m)[paste0("e:", lines)], nls = exp(cf[le_rows, 1])))
+cat(sprintf("drc vs nls: max relative difference of b, c, d, e over the four lines: %.2g\n",
+            max(abs(coef(m)[c(paste0("b:", lines), paste0("c:", lines), paste0("d:", lines))] /
+                      cf[!le_rows, 1] - 1), abs(coef(m)[paste0("e:", lines)] / exp(cf[le_rows, 1]) - 1))))
+
+## IC50 ratios R/P with the J'J covariance (nls), by established implementations:
+## - ratio and its delta-method se: car::deltaMethod on the nls fit (symbolic
+##   derivatives of exp(le_R - le_P), nls's vcov);
+## - the linear delta and Fieller intervals: drc's EDcomp on the (tight) drc
+##   fit with vcov. = the nls J'J covariance of (b, c, d, e).  That covariance
+##   comes from nls itself, refitted in the e parameterisation from the
+##   optimum above (the gradient columns of le are divided by e: chain rule
+##   for the model's gradient; checked against numericDeriv).
+## Coefficient names of `full`: b1..b4, c1..c4, d1..d4, le1..le4 in the order
+## of `lines` (Huh7-P, Huh7-R, Hep3B-P, Hep3B-R).
+ll4ge <- function(b, c, d, e, x, gb, gc, gd, gl) {
+  v <- ll4g(b, c, d, log(e), x, gb, gc, gd, gl)
+  G <- attr(v, "gradient")
+  k <- ncol(G) - length(e) + seq_along(e)
+  G[, k] <- sweep(G[, k, drop = FALSE], 2, e, "/")
+  attr(v, "gradient") <- G
+  v
+}
+de_ <- d; ix <- match(d$line, lines)
+de_$gb <- ix; de_$gc <- ix; de_$gd <- ix; de_$gl <- ix
+pf_ <- split(coef(full), sub("[0-9]+$", "", names(coef(full))))
+full_e <- nls(viability ~ ll4ge(b, c, d, e, dose_uM, gb, gc, gd, gl), data = de_,
+              start = list(b = unname(pf_$b), c = unname(pf_$c), d = unname(pf_$d), e = exp(unname(pf_$le))),
+              control = ctl(1e-10))
+cat(sprintf("nls in the e parameterisation: iterations %d, offset %.3g, RSS %.15g\n",
+            full_e$convInfo$finIter, full_e$convInfo$finTol, deviance(full_e)))
+local({
+  env <- new.env()
+  pr <- split(coef(full_e), sub("[0-9]+$", "", names(coef(full_e))))
+  for (nm in names(pr)) assign(nm, unname(pr[[nm]]), envir = env)
+  assign("x", d$dose_uM, envir = env); assign("g", ix, envir = env)
+  nd <- numericDeriv(quote(as.numeric(ll4ge(b, c, d, e, x, g, g, g, g))), c("b", "c", "d", "e"), env)
+  ga <- attr(ll4ge(env$b, env$c, env$d, env$e, d$dose_uM, ix, ix, ix, ix), "gradient")
+  cat("e parameterisation: max |analytic - numerical gradient| =", max(abs(ga - attr(nd, "gradient"))), "\n")
+})
+Vj <- vcov(full_e)
+nm_e <- names(coef(full_e))
+dn_ <- paste0(sub("[0-9]+$", "", nm_e), ":", lines[as.integer(sub("^[a-z]+", "", nm_e))])
+dimnames(Vj) <- list(dn_, dn_)
+Vj <- Vj[names(coef(m)), names(coef(m))]
+ecj  <- EDcomp(m, c(50, 50), reverse = TRUE, vcov. = function(o) Vj, display = FALSE)
+ecjd <- EDcomp(m, c(50, 50), reverse = TRUE, vcov. = function(o) Vj, interval = "delta", display = FALSE)
+ecjf <- EDcomp(m, c(50, 50), reverse = TRUE, vcov. = function(o) Vj, interval = "fieller", display = FALSE)
+print(ecj); print(ecjd); print(ecjf)
+for (cp in list(c("Huh7-R/Huh7-P", "exp(le2 - le1)"), c("Hep3B-R/Hep3B-P", "exp(le4 - le3)"))) {
+  dm <- deltaMethod(full, cp[2])
+  print(dm)
+  rn <- paste0(cp[1], ":50/50")
+  add(case, "ratio", cp[1], dm$Estimate)
+  add(case, "ratio_se", cp[1], dm$SE)
+  add(case, "edcomp_jtj_estimate", cp[1], ecj[rn, "Estimate"])
+  add(case, "edcomp_jtj_se", cp[1], ecj[rn, "Std. Error"])
+  add(case, "edcomp_jtj_lower", cp[1], ecjd[rn, "Lower"])
+  add(case, "edcomp_jtj_upper", cp[1], ecjd[rn, "Upper"])
+  add(case, "edcomp_jtj_fieller_lower", cp[1], ecjf[rn, "Lower"])
+  add(case, "edcomp_jtj_fieller_upper", cp[1], ecjf[rn, "Upper"])
+  cat(sprintf("%s: deltaMethod ratio %.12g se %.12g | EDcomp(vcov. = J'J) ratio %.12g se %.12g\n", cp[1],
+              dm$Estimate, dm$SE, ecj[rn, "Estimate"], ecj[rn, "Std. Error"]))
+}
 
 ## ==================================================================
 ## Case 3: sor_Ftest -- extra-sum-of-squares F tests (shared le)
@@ -272,16 +349,15 @@ ftest <- function(term, le_map) {
   q <- df_r - df_f
   Fh <- ((rss_r - rss_f) / q) / (rss_f / df_f)
   ph <- pf(Fh, q, df_f, lower.tail = FALSE)
-  cat(sprintf("by hand: F = %.12g on %d and %d df, p = %.12g\n", Fh, q, df_f, ph))
+  cat(sprintf("by hand (check only): F = %.12g on %d and %d df, p = %.12g\n", Fh, q, df_f, ph))
   stopifnot(abs(av[2, "F value"] - Fh) < 1e-8 * Fh, abs(av[2, "Df"] - q) < 1e-12)
-  add(case, "f_stat", term, Fh)
-  add(case, "df_num", term, q)
-  add(case, "df_den", term, df_f)
-  add(case, "p_value", term, ph)
-  add(case, "rss_reduced", term, rss_r)
-  add(case, "rss_full", term, rss_f)
-  add(case, "anova_f", term, av[2, "F value"])
-  add(case, "anova_p", term, av[2, "Pr(>F)"])
+  ## stored: stats::anova(red, full) (anova.nls)
+  add(case, "f_stat", term, av[2, "F value"])
+  add(case, "df_num", term, av[2, "Df"])
+  add(case, "df_den", term, av[2, "Res.Df"])
+  add(case, "p_value", term, av[2, "Pr(>F)"])
+  add(case, "rss_reduced", term, av[1, "Res.Sum Sq"])
+  add(case, "rss_full", term, av[2, "Res.Sum Sq"])
   invisible(red)
 }
 ftest("Huh7-R_vs_Huh7-P", c("Huh7-P" = 1, "Huh7-R" = 1, "Hep3B-P" = 2, "Hep3B-R" = 3))
@@ -294,7 +370,7 @@ ftest("global", c("Huh7-P" = 1, "Huh7-R" = 1, "Hep3B-P" = 1, "Hep3B-R" = 1))
 cat("\n==== Case 4: sor_single_nls ====\n")
 case <- "sor_single_nls"
 ll4_single <- viability ~ ll4g(b, c, d, le, dose_uM, 1L, 1L, 1L, 1L)
-cs <- coef(m)
+cs <- cs_start
 for (L in lines) {
   cat("\n--", L, "--\n")
   dl <- d[d$line == L, ]
@@ -334,11 +410,18 @@ case <- "sor_replicate"
 li <- matrix(NA_real_, length(lines), length(exps), dimnames = list(lines, exps))
 for (L in lines) for (E in exps) {
   de <- d[d$line == L & d$experiment == E, ]
-  mr <- tryCatch(drm(viability ~ dose_uM, data = de, fct = LL.4()), error = function(e) e)
+  mr <- tryCatch(drm(viability ~ dose_uM, data = de, fct = LL.4(), control = tight), error = function(e) e)
   if (inherits(mr, "error")) { cat("drm FAILED for", L, E, ":", conditionMessage(mr), "\n"); next }
   cr <- coef(mr)
-  cat(sprintf("%-8s %s  b %.6g c %.6g d %.6g e %.8g  rss %.6g\n", L, E,
-              cr[1], cr[2], cr[3], cr[4], sum(residuals(mr)^2)))
+  ## for the log only: where drc's default control stops, and nls_tight from the drc estimates
+  m_def <- drm(viability ~ dose_uM, data = de, fct = LL.4())
+  de$gb <- 1L; de$gc <- 1L; de$gd <- 1L; de$gl <- 1L
+  cat(sprintf("%-8s %s  b %.6g c %.6g d %.6g e %.10g  rss %.12g  optim counts %s\n", L, E,
+              cr[1], cr[2], cr[3], cr[4], sum(residuals(mr)^2), paste(mr$fit$counts, collapse = ",")))
+  fr <- nls_tight(ll4_le, de, list(b = cr[[1]], c = cr[[2]], d = cr[[3]], le = log(cr[[4]])))
+  cat(sprintf("         log10 e: tight drc %.12f | nls_tight %.12f (diff %.2g) | default drc %.12f (diff %.2g)\n",
+              log10(cr[[4]]), coef(fr)[["le"]] / log(10), log10(cr[[4]]) - coef(fr)[["le"]] / log(10),
+              log10(coef(m_def)[[4]]), log10(coef(m_def)[[4]]) - log10(cr[[4]])))
   li[L, E] <- log10(cr["e:(Intercept)"])
   add(case, "log10_ic50", paste0(L, ":", E), li[L, E])
 }
@@ -382,7 +465,8 @@ for (i in seq_len(nrow(veh)))
   add(case, "vehicle_mean", paste0(veh$line[i], ":", veh$experiment[i]), veh$veh_mean[i])
 dn <- merge(d, veh, by = c("line", "experiment"), sort = FALSE)
 dn$viability_norm <- 100 * dn$viability / dn$veh_mean
-mn <- drm(viability_norm ~ dose_uM, curveid = line, data = dn, fct = LL.4())
+mn <- drm(viability_norm ~ dose_uM, curveid = line, data = dn, fct = LL.4(), control = tight)
+cat("optim counts:", mn$fit$counts, "\n")
 print(summary(mn))
 cf <- summary(mn)$coefficients
 add(case, "estimate", rownames(cf), cf[, 1])
