@@ -1,10 +1,11 @@
 """The sign of the reported Hill slope means the same in every model: negative on a falling curve, positive on a
 rising one (issue 11). drc's b does not: a falling curve has b > 0 in LL.x and W1.4 but b < 0 in W2.4
 (ryegrass W2.4: b = -1.968), so hill = -b for ll3/ll4/ll5/w1 and hill = +b for w2 (``Model.hill_sign``).
-The fits themselves are unchanged: estimates and effective doses against drc 3.2-0 and R nls
+The fits themselves are unchanged: estimates and effective doses against drc 3.2-0 at tight convergence and R nls
 (tests/reference/doseresponse/reference_values.csv, make_reference.R) within the tolerances of
-test_reference_drc.py (drc: 2e-5 for LL.4/LL.3, 2e-4 for W1.4/W2.4, 5e-3 for LL.5; nls profile limits within
-2e-3 of the interval's width)."""
+test_reference_drc.py (``DRC_EST``: 5e-9 to 5e-8 per model, 3 to 10 times the largest difference over the fit's
+parameters and EDs, 1.3e-9 to 1.1e-8; nls profile limits within
+``PROFILE_WIDTH`` = 2e-3 of the interval's width, MASS's spline interpolation)."""
 
 import warnings
 
@@ -16,12 +17,10 @@ from assaystats.doseresponse._models import get_model
 from assaystats.errors import FitWarning
 
 from ._ref import data, ref
+from .test_reference_drc import DRC_EST, PROFILE_WIDTH
 
 CASES = [("ll4", "ryegrass_LL4"), ("ll3", "ryegrass_LL3"), ("ll5", "ryegrass_LL5"),
          ("w1", "ryegrass_W1_4"), ("w2", "ryegrass_W2_4")]
-DRC_TOL = {"ryegrass_LL4": 2e-5, "ryegrass_LL3": 2e-5, "ryegrass_LL5": 5e-3, "ryegrass_W1_4": 2e-4,
-           "ryegrass_W2_4": 2e-4}
-PROFILE = 2e-3
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def test_falling_curve_has_negative_hill_and_fit_equals_drc(ryegrass, model, cas
     curve = res.curves[0]
     assert curve.predict([ryegrass.conc.max()])[0] < curve.predict([0.0])[0]  # the fitted curve falls
     assert row.hill < 0 and row.top > row.bottom
-    tol = DRC_TOL[case]
+    tol = DRC_EST[case]
     drc_b = ref(f"{case}_drc", "estimate", "b")
     assert row.hill == pytest.approx(get_model(model).hill_sign * drc_b, rel=tol)
     assert abs(row.hill) == pytest.approx(abs(drc_b), rel=tol)
@@ -77,7 +76,7 @@ def test_profile_interval_of_hill_follows_the_sign(ryegrass, model, case):
     row = _fit(ryegrass, model, interval_method="profile").parameters.set_index("parameter").loc["hill"]
     s = get_model(model).hill_sign
     lo, hi = sorted((s * ref(f"{case}_nls", "profile_lower", "b"), s * ref(f"{case}_nls", "profile_upper", "b")))
-    tol = PROFILE * (hi - lo)
+    tol = PROFILE_WIDTH * (hi - lo)
     assert row.ci_low < row.estimate < row.ci_high < 0
     assert abs(row.ci_low - lo) <= tol and abs(row.ci_high - hi) <= tol
 
@@ -89,7 +88,8 @@ def test_fixing_hill_uses_the_same_sign(ryegrass, model):
     held = _fit(ryegrass, model, fixed={"hill": free.hill}).fits.iloc[0]
     assert held.hill == free.hill
     for col in ("top", "bottom", "e", "rss"):
-        assert held[col] == pytest.approx(free[col], rel=1e-6)
+        # two optimisations reaching the same optimum: achieved 2.8e-9 (ll4), 1.2e-9 (w1), 1.3e-9 (w2)
+        assert held[col] == pytest.approx(free[col], rel=1e-8)
 
 
 def test_replicate_fits_use_the_same_sign(sorafenib):
