@@ -13,8 +13,9 @@ from ._api import fit
 from ._fit import DoseResponseCurve, fit_curve
 from ._models import MODELS
 from ._plot import plot_curves, plot_replicate_ic50, plot_residuals
-from ._result import DoseResponseResult
+from ._result import DoseResponseResult, ModelSelectionResult
 from ._select import compare_models
 
-__all__ = ["fit", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult", "MODELS",
+__all__ = ["fit", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult", "ModelSelectionResult",
+           "MODELS",
            "plot_curves", "plot_residuals", "plot_replicate_ic50"]

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from .._result import Result, format_number, format_p, one_axes_figure, p_words
 from ._models import get_model
 
-__all__ = ["DoseResponseResult"]
+__all__ = ["DoseResponseResult", "ModelSelectionResult"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,20 @@ class DoseResponseResult(Result):
                 "replicate-level analysis treats independent experiments, not wells, as the unit of replication.")
         return " ".join(parts)
 
+
+@dataclass(frozen=True)
+class ModelSelectionResult(Result):
+    title: ClassVar[str] = "Dose-response model choice"
+
+    def tables(self):
+        return {"model_selection": self.table}
+
+    def summary(self) -> str:
+        best = self.table.loc[self.table.delta_aic == 0, ["group", "model"]]
+        return "\n".join(f"- {g}: lowest AIC with {m}." for g, m in best.itertuples(index=False))
+
+    def methods(self) -> str:
+        return ("Models were compared by AIC and BIC computed as in R (Gaussian log-likelihood at the maximum-"
+                "likelihood variance RSS/n, the variance counted as a parameter), so that they equal AIC() of the "
+                "same fit in R. The lack-of-fit F test compares each curve with a one-way ANOVA on dose "
+                "(drc's modelFit) and needs replicated doses.")

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 
-from .._result import Result
+from ._result import ModelSelectionResult
 
 __all__ = ["compare_models", "ModelSelectionResult"]
-
-
-@dataclass(frozen=True)
-class ModelSelectionResult(Result):
-    title: ClassVar[str] = "Dose-response model choice"
-
-    def tables(self):
-        return {"model_selection": self.table}
-
-    def summary(self) -> str:
-        best = self.table.loc[self.table.delta_aic == 0, ["group", "model"]]
-        return "\n".join(f"- {g}: lowest AIC with {m}." for g, m in best.itertuples(index=False))
-
-    def methods(self) -> str:
-        return ("Models were compared by AIC and BIC computed as in R (Gaussian log-likelihood at the maximum-"
-                "likelihood variance RSS/n, the variance counted as a parameter), so that they equal AIC() of the "
-                "same fit in R. The lack-of-fit F test compares each curve with a one-way ANOVA on dose "
-                "(drc's modelFit) and needs replicated doses.")
 
 
 def compare_models(data, *, dose: str, response: str, group: str | None = None,
