@@ -428,7 +428,7 @@ def _run_survival(args) -> Run:
                   covariates=_comma_list(args.covariates), control=args.control,
                   order=_comma_list(args.order) or None, conf_type=args.conf_type, ci_level=args.ci_level,
                   ties=args.ties, times=times, rmst_tau=args.rmst, minprop=args.min_prop,
-                  time_unit=args.time_unit or "", source=args.input)
+                  time_unit=args.time_unit or "", cv_folds=args.cv_folds, seed=args.seed, source=args.input)
     return Run([res], input_path, message=f"{len(res.table)} groups")
 
 

@@ -277,6 +277,9 @@ def _survival_args(sv):
     sv.add_argument("--times", default="", help="report survival at these times, e.g. 12,36,60")
     sv.add_argument("--rmst", type=float, help="horizon of the restricted mean survival time")
     sv.add_argument("--min-prop", type=float, default=0.1, help="optimal cut: minimum proportion per side (0.1)")
+    sv.add_argument("--cv-folds", type=int, default=5,
+                    help="optimal cut: folds of the cross-validated hazard ratio beside the naive one (default: 5)")
+    sv.add_argument("--seed", type=int, default=0, help="seed of the cross-validation folds (default: 0)")
     sv.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
                     help="unit of --time, shown in the report and axes")
     _sheet(sv)
