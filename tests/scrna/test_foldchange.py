@@ -14,8 +14,8 @@ from tests._reference import REFERENCE  # noqa: E402
 
 REF = REFERENCE / "scrna"
 
-#: log2 CPM against edgeR: the same closed form in double precision (measured: 4.4e-15 at most)
-TOL_EDGER = 1e-10
+#: log2 CPM against edgeR: the same closed form in double precision (measured: 5.3e-15 at most, in log2 units)
+TOL_EDGER = 5e-14
 
 
 def _anndata(counts, obs, genes, normalise=True):
