@@ -12,7 +12,7 @@ from .._validate import (check_choice, check_columns, check_level, check_nonnega
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
-from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global
+from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global, public_name
 from ._models import MODELS, PARAM_INDEX, PUBLIC_NAMES, get_model
 from .._multiplicity import ADJUST_METHODS, adjust_p
 from ._profile import profile_interval
@@ -525,7 +525,7 @@ def _comparisons(curves, global_fit, levels, ref, compare, p_adjust, ci_level, c
             ft = f_test_shared([c.dose for c in curves], [c.response for c in curves], levels, curves,
                                model=mdl, fixed=fixed_int, share=share_int, tie=(i, j), rss_full=joint.rss,
                                df_full=joint.df, n_full=joint.layout.n_free)
-        flags = []
+        flags = [f"reduced_fit_at_bound:{public_name(b)}" for b in ft.get("reduced_at_bound", ())]
         rel_g = fits.loc[fits.group == g, "ic50_relation"].iloc[0]
         rel_r = fits.loc[fits.group == r, "ic50_relation"].iloc[0]
         ratio, se, fl = rt["ratio"], rt["se"], rt["fieller"]

@@ -131,13 +131,16 @@ def f_test_shared(doses, responses, labels, curves: list[DoseResponseCurve], *, 
                          ties={"le": slots} if "le" not in share else None)
         rss_red = red.rss
         df_num = n_full - red.layout.n_free
-    if df_full <= 0 or df_num <= 0 or not np.isfinite(rss_red):
+    bound = tuple(red.at_bound)
+    if df_full <= 0 or df_num <= 0 or not np.isfinite(rss_red) or bound:
+        # a reduced model on a bound (e.g. |hill| at the slope limit) has no finite optimum: its RSS is above the
+        # infimum, so F would be inflated and p too small; the test is not computed (flagged by the caller)
         return {"f_stat": np.nan, "df_num": df_num, "df_den": df_full, "p_value": np.nan,
-                "rss_reduced": rss_red, "converged": red.converged}
+                "rss_reduced": rss_red, "converged": red.converged, "reduced_at_bound": bound}
     F = max(rss_red - rss_full, 0.0) / df_num / (rss_full / df_full)
     return {"f_stat": float(F), "df_num": int(df_num), "df_den": int(df_full),
             "p_value": float(stats.f.sf(F, df_num, df_full)), "rss_reduced": float(rss_red),
-            "converged": red.converged}
+            "converged": red.converged, "reduced_at_bound": ()}
 
 
 def replicate_test(a: dict, b: dict, level: float = 0.95) -> dict:

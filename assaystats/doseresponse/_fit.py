@@ -296,9 +296,7 @@ def _make_curve(prob: Problem, out: FitOutcome, label, dose, response, cov) -> D
     flags = []
     if not out.success:
         flags.append("not_converged")
-    for name in prob.at_bound(out.v):
-        base = name.split("[")[0]
-        flags.append("at_bound:" + {"b": "hill", "le": "e", "f": "f"}.get(base, base))
+    flags += [f"at_bound:{public_name(name)}" for name in prob.at_bound(out.v)]
     if df <= 0:
         flags.append("no_residual_df")
     dep = curve.dependency()
@@ -309,6 +307,12 @@ def _make_curve(prob: Problem, out: FitOutcome, label, dose, response, cov) -> D
         flags.append("flat")
     curve.flags = flags
     return curve
+
+
+def public_name(internal: str) -> str:
+    """'b[0]' -> 'hill': the public name of an internal parameter (for flags)."""
+    base = internal.split("[")[0]
+    return {"b": "hill", "le": "e", "f": "f"}.get(base, base)
 
 
 @dataclass
@@ -324,6 +328,7 @@ class GlobalFit:
     n: int
     converged: bool
     problem: Problem
+    at_bound: tuple = ()  # parameters that ended on a bound (no finite optimum in that direction)
 
     @property
     def df(self) -> int:
@@ -368,4 +373,5 @@ def fit_global(doses: list, responses: list, labels: list[str], *, model: Model,
             out = alt
     df = y.size - lay.n_free
     C = prob.covariance(out.v, cov, df)
-    return GlobalFit(model, list(labels), lay.matrix(out.v), lay, C, out.rss, int(y.size), out.success, prob)
+    return GlobalFit(model, list(labels), lay.matrix(out.v), lay, C, out.rss, int(y.size), out.success, prob,
+                     tuple(prob.at_bound(out.v)))
