@@ -22,28 +22,9 @@ import numpy as np
 from scipy import stats
 
 from ..errors import AssayDataError
+from ._rank import rank_rows
 
 __all__ = ["correlate_one", "rank_rows"]
-
-
-def rank_rows(M):
-    """Average ranks along rows, NaN kept as NaN."""
-    M = np.asarray(M, float)
-    if np.isfinite(M).all():
-        # one argsort per row gives ordinal ranks; rows with ties get average ranks from scipy
-        order = np.argsort(M, axis=1, kind="quicksort")  # ties are detected below and re-ranked
-        out = np.empty(M.shape)
-        np.put_along_axis(out, order, np.broadcast_to(np.arange(1, M.shape[1] + 1, dtype=float), M.shape), axis=1)
-        srt = np.take_along_axis(M, order, axis=1)
-        tied = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
-        if tied.any():
-            out[tied] = stats.rankdata(M[tied], axis=1)
-        return out
-    out = np.full(M.shape, np.nan)
-    for i in range(M.shape[0]):
-        ok = np.isfinite(M[i])
-        out[i, ok] = stats.rankdata(M[i, ok])
-    return out
 
 
 def _pearson_many(x, Y):
@@ -70,6 +51,22 @@ def _pearson_many(x, Y):
     with np.errstate(invalid="ignore", divide="ignore"):
         num = sxy - sx * sy / n
         den = np.sqrt((sxx - sx**2 / n) * (syy - sy**2 / n))
+        return num / den, n
+
+
+def _pearson_many_pairs(X, Y):
+    """r and n of each row of X with the same row of Y (g, n); NaN at the same places in both (pairwise complete)."""
+    M = np.isfinite(X) & np.isfinite(Y)
+    n = M.sum(axis=1)
+    Xz = np.where(M, X, 0.0)
+    Yz = np.where(M, Y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = Xz.sum(axis=1) / n
+        my = Yz.sum(axis=1) / n
+        Xc = np.where(M, Xz - mx[:, None], 0.0)  # centred first: rank sums are large, so no sxx - sx^2/n cancellation
+        Yc = np.where(M, Yz - my[:, None], 0.0)
+        num = np.einsum("ij,ij->i", Xc, Yc)
+        den = np.sqrt(np.einsum("ij,ij->i", Xc, Xc) * np.einsum("ij,ij->i", Yc, Yc))
         return num / den, n
 
 
@@ -120,13 +117,13 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
     elif method == "spearman":
         if np.isfinite(x).all() and np.isfinite(Y).all():
             r, n = _pearson_many(stats.rankdata(x), rank_rows(Y))
-        else:  # ranks must be taken over the pairwise-complete samples
-            r = np.empty(Y.shape[0])
-            n = np.empty(Y.shape[0], int)
-            for i in range(Y.shape[0]):
-                ok = np.isfinite(x) & np.isfinite(Y[i])
-                n[i] = ok.sum()
-                r[i] = stats.spearmanr(x[ok], Y[i, ok]).statistic if n[i] > 2 else np.nan
+        else:  # ranks must be taken over the pairwise-complete samples of each pair, as spearmanr on x[ok], y[ok]:
+            # rank each gene over its samples where x is present too, and x over the samples present in that gene
+            okx = np.isfinite(x)
+            Yk = np.where(okx[None, :], Y, np.nan)
+            Xk = np.where(np.isfinite(Y) & okx[None, :], x[None, :], np.nan)
+            r, n = _pearson_many_pairs(rank_rows(Xk), rank_rows(Yk))
+            r[n <= 2] = np.nan  # as before: no correlation from fewer than 3 pairs
         p = _t_test_p(r, n - 2)
         label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
         if exact:
