@@ -7,7 +7,14 @@
 ##   sleep.csv, superplot.csv, reference_assays.csv (long form:
 ##   case,quantity,term,value; value printed with sprintf("%.12g")).
 ## See README.md for what every case/quantity/term means.
+##
+## Every reference value comes from an established implementation (stats, multcomp, mvtnorm, car, emmeans,
+## lme4/lmerTest/pbkrtest, multtest, rstatix, effectsize, onewaytests), not from formulas typed here.
+## onewaytests 3.1 (bf.test) is not in Debian: it is built from its public CRAN source (the cran/onewaytests
+## mirror, with its dependencies moments 0.14.1 and wesanderson 0.3.7 from cran/moments and cran/wesanderson)
+## into a private library: /tmp/refrlib, or the folder in the environment variable REFERENCE_RLIB.
 
+.libPaths(c(Sys.getenv("REFERENCE_RLIB", "/tmp/refrlib"), .libPaths()))
 suppressPackageStartupMessages({
   library(mvtnorm)
   library(multcomp)
@@ -16,12 +23,16 @@ suppressPackageStartupMessages({
   library(lme4)
   library(lmerTest)
   library(pbkrtest)
+  library(multtest)
+  library(rstatix)
+  library(effectsize)
+  library(onewaytests)
 })
 options(width = 120, digits = 10)
 
 cat("R:", R.version.string, "\n")
 for (p in c("stats", "mvtnorm", "multcomp", "car", "emmeans", "lme4", "lmerTest",
-            "pbkrtest", "Matrix"))
+            "pbkrtest", "Matrix", "multtest", "rstatix", "effectsize", "onewaytests"))
   cat(sprintf("  %-9s %s\n", p, as.character(packageVersion(p))))
 cat("\n")
 
@@ -96,18 +107,14 @@ add("pg_welch", "df1", "group", w$parameter[1])
 add("pg_welch", "df2", "group", w$parameter[2])
 add("pg_welch", "p", "group", w$p.value)
 
-## --- pg_bf (Brown-Forsythe 1974 F* test for means) ------------------
-mbar <- mean(y)
-den <- sum((1 - ni / N) * vi)
-Fbf <- sum(ni * (mi - mbar)^2) / den
-ci_ <- (1 - ni / N) * vi / den
-df2bf <- 1 / sum(ci_^2 / (ni - 1))
-pbf <- pf(Fbf, k - 1, df2bf, lower.tail = FALSE)
-cat(sprintf("Brown-Forsythe F* = %.10f, df1 = %d, df2 = %.10f, p = %.10g\n\n", Fbf, k - 1, df2bf, pbf))
-add("pg_bf", "F", "group", Fbf)
-add("pg_bf", "df1", "group", k - 1)
-add("pg_bf", "df2", "group", df2bf)
-add("pg_bf", "p", "group", pbf)
+## --- pg_bf (Brown-Forsythe 1974 F* test for means): onewaytests::bf.test ----
+bf <- bf.test(weight ~ group, data = pg, verbose = FALSE)
+cat(sprintf("onewaytests::bf.test: F* = %.10f, df1 = %d, df2 = %.10f, p = %.10g\n\n",
+            bf$statistic, bf$parameter[1], bf$parameter[2], bf$p.value))
+add("pg_bf", "F", "group", bf$statistic)
+add("pg_bf", "df1", "group", bf$parameter[1])
+add("pg_bf", "df2", "group", bf$parameter[2])
+add("pg_bf", "p", "group", bf$p.value)
 
 ## --- pg_kruskal -----------------------------------------------------
 kw <- kruskal.test(weight ~ group, data = pg)
@@ -265,67 +272,57 @@ for (meth in c("none", "holm", "bonferroni", "BH")) {
   add("pg_pairwise_pooled", paste0("p_", meth), pname,
       sapply(pairs3, function(p) getp(pw$p.value, p[1], p[2])))
 }
-se_pool <- sapply(pairs3, function(p) sqrt(mse * (1 / ni[p[1]] + 1 / ni[p[2]])))
-diff_p <- sapply(pairs3, function(p) mi[p[1]] - mi[p[2]])
-t_pool <- diff_p / se_pool
-p_raw <- 2 * pt(-abs(t_pool), dfe)
-m <- length(p_raw)
-p_sidak <- 1 - (1 - p_raw)^m
-o <- order(p_raw)
-hs <- numeric(m); run <- 0
-for (i in seq_len(m)) {
-  run <- max(run, 1 - (1 - p_raw[o[i]])^(m - i + 1))
-  hs[o[i]] <- min(1, run)
-}
-cat("pooled t:", t_pool, "\nraw p:", p_raw, "\nsidak:", p_sidak, "\nholm-sidak:", hs, "\n\n")
-add("pg_pairwise_pooled", "diff", pname, diff_p)
-add("pg_pairwise_pooled", "se", pname, se_pool)
-add("pg_pairwise_pooled", "t", pname, t_pool)
-add("pg_pairwise_pooled", "df", pname, dfe)
-add("pg_pairwise_pooled", "p_raw_by_hand", pname, p_raw)
-add("pg_pairwise_pooled", "p_sidak", pname, p_sidak)
-add("pg_pairwise_pooled", "p_holm_sidak", pname, hs)
-
-## --- pg_games_howell ------------------------------------------------
-qcrit <- function(df) qtukey(0.95, k, df) / sqrt(2)
-for (j in seq_along(pairs3)) {
-  a <- pairs3[[j]][1]; b <- pairs3[[j]][2]
-  d <- mi[a] - mi[b]
-  se <- sqrt(vi[a] / ni[a] + vi[b] / ni[b])
-  df <- (vi[a] / ni[a] + vi[b] / ni[b])^2 /
-        ((vi[a] / ni[a])^2 / (ni[a] - 1) + (vi[b] / ni[b])^2 / (ni[b] - 1))
-  t <- d / se
-  p <- ptukey(sqrt(2) * abs(t), k, df, lower.tail = FALSE)
-  cr <- qcrit(df)
-  cat(sprintf("Games-Howell %s: diff %.8f se %.8f df %.8f t %.8f p %.10g CI [%.8f, %.8f]\n",
-              pname[j], d, se, df, t, p, d - cr * se, d + cr * se))
-  add("pg_games_howell", "diff", pname[j], d)
-  add("pg_games_howell", "se", pname[j], se)
-  add("pg_games_howell", "df", pname[j], df)
-  add("pg_games_howell", "t", pname[j], t)
-  add("pg_games_howell", "p", pname[j], p)
-  add("pg_games_howell", "lower", pname[j], d - cr * se)
-  add("pg_games_howell", "upper", pname[j], d + cr * se)
-}
+## diff, se, t, df of the pooled-error pairs: emmeans (revpairwise: later level minus earlier level)
+pp <- summary(contrast(emmeans(fit, ~ group), method = "revpairwise", adjust = "none"), infer = c(FALSE, TRUE))
+print(pp)
+tn <- dash(as.character(pp$contrast))
+stopifnot(identical(tn, pname))
+add("pg_pairwise_pooled", "diff", pname, pp$estimate)
+add("pg_pairwise_pooled", "se", pname, pp$SE)
+add("pg_pairwise_pooled", "t", pname, pp$t.ratio)
+add("pg_pairwise_pooled", "df", pname, pp$df)
+add("pg_pairwise_pooled", "p_emmeans", pname, pp$p.value)
+## Sidak (single step) and Holm-Sidak (step down): multtest::mt.rawp2adjp on pairwise.t.test's raw p values
+p_raw <- sapply(pairs3, function(p) getp(pairwise.t.test(y, g, pool.sd = TRUE, p.adjust.method = "none")$p.value,
+                                         p[1], p[2]))
+mt <- mt.rawp2adjp(p_raw, proc = c("SidakSS", "SidakSD"))
+adj <- mt$adjp[order(mt$index), , drop = FALSE]
+stopifnot(max(abs(adj[, "rawp"] - p_raw)) == 0)
+print(data.frame(pair = pname, adj), digits = 10)
+add("pg_pairwise_pooled", "p_sidak", pname, adj[, "SidakSS"])
+add("pg_pairwise_pooled", "p_holm_sidak", pname, adj[, "SidakSD"])
 cat("\n")
 
-## --- pg_dunn --------------------------------------------------------
-rk <- rank(y)
-Rbar <- tapply(rk, g, mean)
-tie <- table(y); tie <- tie[tie > 1]
-tie_sum <- sum(tie^3 - tie)
-cat("ties in PlantGrowth weight:", sum(tie), "values in", length(tie), "tie groups; sum(t^3-t) =", tie_sum, "\n")
-s2 <- N * (N + 1) / 12 - tie_sum / (12 * (N - 1))
-z <- sapply(pairs3, function(p) (Rbar[p[1]] - Rbar[p[2]]) / sqrt(s2 * (1 / ni[p[1]] + 1 / ni[p[2]])))
-names(z) <- pname
-pd <- 2 * pnorm(-abs(z))
-print(rbind(z = z, p = pd, holm = p.adjust(pd, "holm"), bonf = p.adjust(pd, "bonferroni")))
-add("pg_dunn", "mean_rank", lev, Rbar[lev])
-add("pg_dunn", "tie_sum", "", tie_sum)
-add("pg_dunn", "z", pname, z)
-add("pg_dunn", "p", pname, pd)
-add("pg_dunn", "p_holm", pname, p.adjust(pd, "holm"))
-add("pg_dunn", "p_bonferroni", pname, p.adjust(pd, "bonferroni"))
+## --- pg_games_howell: rstatix::games_howell_test ---------------------
+## rstatix gives group1, group2 in level order and estimate = mean(group2) - mean(group1); statistic is |t|;
+## its p.adj is rounded to 3 decimals (the full-precision p is checked against pingouin in the tests); its se is
+## on the studentized-range scale, sqrt(s1^2/n1 + s2^2/n2) / sqrt(2) (stored as se_rstatix)
+gh <- as.data.frame(games_howell_test(pg, weight ~ group, conf.level = 0.95, detailed = TRUE))
+print(gh, digits = 10)
+gh_term <- paste(gh$group2, "-", gh$group1)
+stopifnot(setequal(gh_term, pname))
+add("pg_games_howell", "diff", gh_term, gh$estimate)
+add("pg_games_howell", "se_rstatix", gh_term, gh$se)
+add("pg_games_howell", "df", gh_term, gh$df)
+add("pg_games_howell", "t_abs", gh_term, gh$statistic)
+add("pg_games_howell", "p_rounded", gh_term, gh$p.adj)
+add("pg_games_howell", "lower", gh_term, gh$conf.low)
+add("pg_games_howell", "upper", gh_term, gh$conf.high)
+cat("\n")
+
+## --- pg_dunn: rstatix::dunn_test (tie-corrected z; estimate = mean rank of group2 - group1) ---
+dn <- list()
+for (meth in c("holm", "bonferroni")) {
+  dn[[meth]] <- as.data.frame(dunn_test(pg, weight ~ group, p.adjust.method = meth, detailed = TRUE))
+}
+print(dn[["holm"]], digits = 10)
+d_term <- paste(dn[["holm"]]$group2, "-", dn[["holm"]]$group1)
+stopifnot(setequal(d_term, pname), identical(dn[["holm"]]$p, dn[["bonferroni"]]$p))
+add("pg_dunn", "mean_rank_diff", d_term, dn[["holm"]]$estimate)
+add("pg_dunn", "z", d_term, dn[["holm"]]$statistic)
+add("pg_dunn", "p", d_term, dn[["holm"]]$p)
+add("pg_dunn", "p_holm", d_term, dn[["holm"]]$p.adj)
+add("pg_dunn", "p_bonferroni", d_term, dn[["bonferroni"]]$p.adj)
 cat("\n")
 
 ## ==================================================================
@@ -364,16 +361,11 @@ for (p in two) {
   add("pg_wilcox", "p_normal_cc", term, wa$p.value)
   wn <- suppressWarnings(wilcox.test(x, yy, exact = FALSE, correct = FALSE))
   add("pg_wilcox", "p_normal_nocc", term, wn$p.value)
-  ## effect sizes
-  n1 <- length(x); n2 <- length(yy); df <- n1 + n2 - 2
-  sp <- sqrt(((n1 - 1) * var(x) + (n2 - 1) * var(yy)) / df)
-  d <- (mean(x) - mean(yy)) / sp
-  J <- exp(lgamma(df / 2) - lgamma((df - 1) / 2)) / sqrt(df / 2)
-  cat(sprintf("  Cohen d = %.12g, J = %.12g, Hedges g = %.12g\n\n", d, J, J * d))
-  add("pg_effect_size", "sd_pooled", term, sp)
-  add("pg_effect_size", "cohen_d", term, d)
-  add("pg_effect_size", "J", term, J)
-  add("pg_effect_size", "hedges_g", term, J * d)
+  ## effect sizes: effectsize::cohens_d and hedges_g (pooled SD; g with the exact J)
+  cd <- cohens_d(x, yy); hg <- hedges_g(x, yy)
+  cat(sprintf("  effectsize: Cohen d = %.12g, Hedges g = %.12g\n\n", cd$Cohens_d, hg$Hedges_g))
+  add("pg_effect_size", "cohen_d", term, cd$Cohens_d)
+  add("pg_effect_size", "hedges_g", term, hg$Hedges_g)
 }
 
 ## ==================================================================
@@ -393,7 +385,7 @@ add("sleep_paired_t", "estimate", "2 - 1", tp$estimate)
 add("sleep_paired_t", "se", "2 - 1", tp$stderr)
 add("sleep_paired_t", "lower", "2 - 1", tp$conf.int[1])
 add("sleep_paired_t", "upper", "2 - 1", tp$conf.int[2])
-add("sleep_paired_t", "d_z", "2 - 1", mean(dd) / sd(dd))
+add("sleep_paired_t", "d_z", "2 - 1", cohens_d(x2, x1, paired = TRUE)$Cohens_d)  # effectsize
 
 cat("zeros in diffs:", sum(dd == 0), "; tied |diff| values among nonzero:",
     sum(duplicated(abs(dd[dd != 0]))), "\n")
