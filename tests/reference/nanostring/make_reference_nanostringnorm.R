@@ -32,13 +32,22 @@
 ##        zeros_none / zeros_subtract = the same after setting four more counts to 0, one per probe class:
 ##        POS_F(0.125) in SKMEL2-DMSO-8h-R1_04, NEG_A(0) in SKMEL2-VEM-8h-R1_10, Housekeeping CC2D1B in
 ##        SKMEL28-VEM-8h-R2_10, Endogenous TP53 in SKMEL28-DMSO-8h-R1_04.
+## QC and housekeeping stability (case `qc` and `hk_stability` in reference_nanostringnorm.csv), files as they are:
+##   fov_ratio = FovCounted / FovCount and binding_density = BindingDensity from the lane attributes as
+##   NanoStringNorm's read.markup.RCC parses them; pos_r2 = R^2 of stats::lm(log2 count ~ log2 concentration) over
+##   the six positive controls (concentration from the probe name, POS_A(128) -> 128) and lod_ok = POS_E above
+##   mean + 2 SD of the negatives (raw counts): these two are NanoString's guideline definitions typed here
+##   (hand-derived; no package computes them). genorm_m = ctrlGene 1.0.1's measureM (geNorm M, Vandesompele 2002;
+##   built from the cran/ctrlGene source into /tmp/refrlib or REFERENCE_RLIB) on the positive-normalised
+##   housekeeping counts of NanoStringNorm's code.count.normalization (before any background step).
 
 options(warn = 1)
 lib <- Sys.getenv("NANOSTRINGNORM_LIB", "/tmp/nsnlib")
-.libPaths(c(lib, .libPaths()))
-suppressPackageStartupMessages(library(NanoStringNorm))
+.libPaths(c(lib, Sys.getenv("REFERENCE_RLIB", "/tmp/refrlib"), .libPaths()))
+suppressPackageStartupMessages({library(NanoStringNorm); library(ctrlGene)})
 cat("R version:", R.version.string, "\n")
-cat("NanoStringNorm", as.character(packageVersion("NanoStringNorm")), "vsn", as.character(packageVersion("vsn")), "\n\n")
+cat("NanoStringNorm", as.character(packageVersion("NanoStringNorm")), "vsn", as.character(packageVersion("vsn")),
+    "ctrlGene", as.character(packageVersion("ctrlGene")), "\n\n")
 data_dir <- Sys.getenv("NANOSTRING_DATA", "../../../data/nanostring_skmel")
 pheno <- read.csv(file.path(data_dir, "3D_SolidTumor_PhenoData.csv"), stringsAsFactors = FALSE)
 
@@ -62,6 +71,38 @@ for (f in files) {
   stopifnot(all(cnt[x$Name] == x[[names(file_of)[file_of == f]]]))
 }
 
+rows <- list()
+add <- function(case, quantity, term, value) {
+  v <- unname(as.numeric(value))
+  stopifnot(length(v) == length(term), all(is.finite(v)))
+  rows[[length(rows) + 1]] <<- data.frame(case = case, quantity = quantity, term = term,
+                                          value = sprintf("%.12g", v), stringsAsFactors = FALSE)
+}
+
+## QC per lane and housekeeping stability (files as they are)
+hd <- rcc$header
+hd <- hd[, sample_cols]
+add("qc", "fov_ratio", file_of[sample_cols], as.numeric(hd["FovCounted", ]) / as.numeric(hd["FovCount", ]))
+add("qc", "binding_density", file_of[sample_cols], as.numeric(hd["BindingDensity", ]))
+pos <- x[x$Code.Class == "Positive", ]; neg <- x[x$Code.Class == "Negative", ]
+conc <- as.numeric(sub(".*\\((.*)\\)$", "\\1", pos$Name))
+stopifnot(length(conc) == 6, all(is.finite(conc)))
+r2 <- sapply(sample_cols, function(s) summary(lm(log2(pos[[s]]) ~ log2(conc)))$r.squared)
+lod <- sapply(sample_cols, function(s) pos[[s]][grepl("^POS_E", pos$Name)] > mean(neg[[s]]) + 2 * sd(neg[[s]]))
+add("qc", "pos_r2", file_of[sample_cols], r2)
+add("qc", "lod_ok", file_of[sample_cols], lod)
+raw_all <- as.matrix(x[, sample_cols]); rownames(raw_all) <- x$Name
+cc_all <- NanoStringNorm:::code.count.normalization(raw_all, x[, c("Code.Class", "Name", "Accession")],
+                                                    CodeCount = "geo.mean", verbose = FALSE)
+hk <- t(cc_all$x[x$Code.Class == "Housekeeping", ])
+stopifnot(all(hk > 0))
+mm <- measureM(hk, ctVal = FALSE)
+print(data.frame(fov_ratio = as.numeric(hd["FovCounted", ]) / as.numeric(hd["FovCount", ]), pos_r2 = r2, lod_ok = lod,
+                 row.names = file_of[sample_cols]), digits = 8)
+print(mm, digits = 10)
+add("hk_stability", "genorm_m", mm$Genes, mm$M)
+cat("\n")
+
 zeros <- rbind(c("SKMEL2-DMSO-8h-R1_04.RCC", "POS_F(0.125)"), c("SKMEL2-VEM-8h-R1_10.RCC", "NEG_A(0)"),
                c("SKMEL28-VEM-8h-R2_10.RCC", "CC2D1B"), c("SKMEL28-DMSO-8h-R1_04.RCC", "TP53"))
 xz <- x
@@ -71,13 +112,6 @@ for (i in seq_len(nrow(zeros))) {
   xz[row, col] <- 0
 }
 
-rows <- list()
-add <- function(case, quantity, term, value) {
-  v <- unname(as.numeric(value))
-  stopifnot(length(v) == length(term), all(is.finite(v)))
-  rows[[length(rows) + 1]] <<- data.frame(case = case, quantity = quantity, term = term,
-                                          value = sprintf("%.12g", v), stringsAsFactors = FALSE)
-}
 fmt <- function(m) { o <- m; o[] <- sprintf("%.12g", m); o }
 
 run <- function(case, counts, background) {
