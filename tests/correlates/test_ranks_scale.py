@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from assaystats.correlates import correlate_one
-from assaystats.correlates import _rank
+from assaystats.correlates import _rank, correlate_one
 from assaystats.correlates._coexpr import rank_rows
 
 
