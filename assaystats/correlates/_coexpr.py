@@ -26,6 +26,8 @@ from ._rank import rank_rows
 
 __all__ = ["correlate_one", "rank_rows"]
 
+_CHUNK_ELEMS = 1 << 24  # values per chunk of genes when pairs have their own samples (128 MB per float64 temporary)
+
 
 def _pearson_many(x, Y):
     """r and n of x (n,) with every row of Y (g, n), pairwise complete."""
@@ -120,9 +122,15 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
         else:  # ranks must be taken over the pairwise-complete samples of each pair, as spearmanr on x[ok], y[ok]:
             # rank each gene over its samples where x is present too, and x over the samples present in that gene
             okx = np.isfinite(x)
-            Yk = np.where(okx[None, :], Y, np.nan)
-            Xk = np.where(np.isfinite(Y) & okx[None, :], x[None, :], np.nan)
-            r, n = _pearson_many_pairs(rank_rows(Xk), rank_rows(Yk))
+            r = np.empty(Y.shape[0])
+            n = np.empty(Y.shape[0], int)
+            step = max(1, _CHUNK_ELEMS // max(Y.shape[1], 1))  # genes per chunk: bounded temporaries at scale
+            for i in range(0, Y.shape[0], step):
+                Yc = Y[i:i + step]
+                ok = np.isfinite(Yc) & okx[None, :]
+                Xk = np.where(ok, x[None, :], np.nan)
+                Yk = np.where(ok, Yc, np.nan)
+                r[i:i + step], n[i:i + step] = _pearson_many_pairs(rank_rows(Xk), rank_rows(Yk))
             r[n <= 2] = np.nan  # as before: no correlation from fewer than 3 pairs
         p = _t_test_p(r, n - 2)
         label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
