@@ -1,7 +1,6 @@
 """compare(): bad inputs (exit 2, one line naming file, column, rows), design detection, example data."""
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -82,21 +81,33 @@ def test_dunnett_needs_control():
 
 
 def test_paired_with_missing_subject_uses_mixed_model():
-    rng = np.random.default_rng(1)
-    rows = []
-    for s in range(8):
-        base = rng.normal(10, 2)
-        for k, g in enumerate(("A", "B", "C")):
-            if s == 0 and g == "C":
-                continue  # one subject lacks C: not dropped
-            rows.append((f"s{s}", g, base + k + rng.normal(0, 0.5)))
-    d = pd.DataFrame(rows, columns=["subject", "grp", "val"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = compare(d, value="val", group="grp", subject="subject", control="A")
-    assert "mixed model" in res.table.method.iloc[0]
+    """One subject lacks a group: a mixed model on every observation (not the paired test on complete subjects),
+    and it is lmerTest's: lmer(value ~ group + (1 | subject)) with Satterthwaite df (reference_mixed.csv, case
+    mx_incomplete; tolerances as in test_reference_mixed.py, ten times what is achieved)."""
+    from pathlib import Path
+
+    from tests._reference import Reference
+
+    ref = Reference("assays/reference_mixed.csv")
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "assays" / "mixed_incomplete.csv")
+    assert d.groupby("subject").size().min() < 3  # s0 lacks C
+    res = compare(d, value="value", group="group", subject="subject", control="A")
+    assert res.table.method.str.contains("mixed model").all()
     assert res.meta["n_units"] == len(d)
     assert any("instead of dropping" in n for n in res.meta["notes"])
+    c = res.table.set_index("group1")
+    for g in ("B", "C"):
+        term = f"{g} - A"
+        assert c.loc[g, "estimate"] == pytest.approx(ref("mx_incomplete", "estimate", term), rel=3.5e-10)
+        assert c.loc[g, "se"] == pytest.approx(ref("mx_incomplete", "se", term), rel=5e-9)
+        assert c.loc[g, "df"] == pytest.approx(ref("mx_incomplete", "df_satterthwaite", term), rel=1.7e-6)
+        assert c.loc[g, "p_value"] == pytest.approx(ref("mx_incomplete", "p_satterthwaite", term), rel=4.5e-6)
+    # the paired t on the 7 complete subjects would differ
+    complete = d[d.subject != "s0"]
+    paired = compare(complete[complete.group.isin(["A", "B"])], value="value", group="group", subject="subject",
+                     control="A").table.iloc[0]
+    assert paired.method.startswith("paired") and paired.df == 6
+    assert abs(paired.estimate - c.loc["B", "estimate"]) > 1e-6
 
 
 def test_example_colonies_recover_truth():
