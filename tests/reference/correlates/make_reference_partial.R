@@ -1,25 +1,32 @@
-# Partial correlations as R's ppcor defines them (ppcor is not in Debian; its definition is computed here):
-# pcor.test(x, y, z, method = m): the matrix cbind(x, y, z) -> cov(., method = m) (for "spearman" every column,
-# the covariates too, is replaced by its average ranks) -> solve() -> -cov2cor(); statistic
-# r * sqrt((n - 2 - gp) / (1 - r^2)) with gp = ncol(z), p = 2 * pt(-|statistic|, n - 2 - gp).
+# Partial correlations by R's ppcor 1.1 (pcor.test; ppcor is not in Debian: built from the CRAN sources of
+# version 1.1, see ../survival/README.md): pcor.test(x, y, z, method = m) takes cbind(x, y, z), its covariance
+# (for "spearman" every column ranked, the covariates too), -cov2cor(solve()), and the t statistic
+# r * sqrt((n - 2 - gp) / (1 - r^2)) on n - 2 - gp df (gp = ncol(z)).
 # Data: R's datasets::airquality, complete rows (111), written to airquality.csv.
+# Values are written with sprintf("%.17g") (round-trips doubles).
 # Run in this folder: Rscript make_reference_partial.R > make_reference_partial.Rout 2>&1
+suppressPackageStartupMessages(library(ppcor))
+cat("ppcor", as.character(packageVersion("ppcor")), "\n")
 aq <- airquality[complete.cases(airquality), ]
 rownames(aq) <- NULL
 aq$sample <- sprintf("day%03d", seq_len(nrow(aq)))
 write.csv(aq, "airquality.csv", row.names = FALSE)
 
 ppcor_test <- function(x, y, z, method) {
+  res <- pcor.test(x, y, z, method = method)
+  list(r = res$estimate, statistic = res$statistic, p = res$p.value, n = res$n, gp = res$gp)
+}
+# the definition above, for the record (a cross-check of ppcor, not the reference)
+by_definition <- function(x, y, z, method) {
   m <- cbind(x, y, as.matrix(z))
   n <- nrow(m); gp <- ncol(m) - 2
-  icv <- solve(cov(m, method = method))
-  r <- -cov2cor(icv)[1, 2]
+  r <- -cov2cor(solve(cov(m, method = method)))[1, 2]
   statistic <- r * sqrt((n - 2 - gp) / (1 - r^2))
-  list(r = r, statistic = statistic, p = 2 * pt(-abs(statistic), n - 2 - gp), n = n, gp = gp)
+  c(r = r, p = 2 * pt(-abs(statistic), n - 2 - gp))
 }
 
 out <- data.frame(case = character(), quantity = character(), term = character(), value = character())
-add <- function(case, q, term, v) out[nrow(out) + 1, ] <<- list(case, q, term, sprintf("%.15g", v))
+add <- function(case, q, term, v) out[nrow(out) + 1, ] <<- list(case, q, term, sprintf("%.17g", v))
 store <- function(case, term, res) {
   add(case, "r", term, res$r); add(case, "statistic", term, res$statistic); add(case, "p", term, res$p)
   add(case, "n", term, res$n); add(case, "gp", term, res$gp)
@@ -31,6 +38,8 @@ for (method in c("spearman", "pearson")) {
   for (g in c("Ozone", "Month", "Day")) {
     res <- ppcor_test(aq$Temp, aq[[g]], z, method)
     store(paste0("partial_", method, "_wind_solar"), g, res)
+    d <- by_definition(aq$Temp, aq[[g]], z, method)
+    stopifnot(isTRUE(all.equal(unname(d), c(res$r, res$p), tolerance = 1e-12)))
     # cross-check: the same r as the correlation of residuals of (ranked) x and y on the (ranked) covariates
     tr <- if (method == "spearman") rank else identity
     zz <- sapply(z, tr)

@@ -1,8 +1,9 @@
 # R's exact Spearman p value (cor.test(method = "spearman", exact = TRUE); AS 89: exact enumeration for n <= 9,
-# Edgeworth series for larger n) on untied data. Run: Rscript make_reference_spearman.R > make_reference_spearman.Rout
+# Edgeworth series for larger n) on untied data; values written with sprintf("%.17g") (round-trips doubles).
+# Run: Rscript make_reference_spearman.R > make_reference_spearman.Rout 2>&1
 set.seed(89)
 out <- data.frame(case = character(), quantity = character(), term = character(), value = character())
-add <- function(case, q, term, v) out[nrow(out) + 1, ] <<- list(case, q, term, sprintf("%.12g", v))
+add <- function(case, q, term, v) out[nrow(out) + 1, ] <<- list(case, q, term, sprintf("%.17g", v))
 rows <- list()
 for (n in c(5, 7, 9, 10, 15, 30, 60)) {
   for (k in 1:3) {

@@ -11,7 +11,8 @@
 ## Writes pbc.csv (survival::pbc, all 418 rows and 20 columns, NAs as NA),
 ## cox_edge_cases.csv (the small constructed data sets, column `set`) and
 ## reference_cox_fitting.csv (long form case,quantity,term,value; value
-## printed with sprintf("%.12g"); term always a string, "" for scalars).
+## printed with sprintf("%.17g"), which round-trips doubles; term always a
+## string, "" for scalars).
 ## Packages: survival, maxstat (Debian r-cran-survival, r-cran-maxstat).
 ## See README.md for the cases.
 
@@ -39,7 +40,8 @@ add <- function(case, quantity, term, value) {
                                             value = unname(value[!bad]), stringsAsFactors = FALSE)
   invisible(NULL)
 }
-fmt <- function(x) sprintf("%.12g", x)
+fmt <- function(x) sprintf("%.12g", x)  # numbers in printed text
+fmt_value <- function(x) sprintf("%.17g", x)  # values written to the CSV
 
 ## Tight convergence for the reference values: the true maximum of the partial
 ## likelihood, not R's default stop (relative log-likelihood change 1e-9).
@@ -58,8 +60,8 @@ cox_terms <- function(case, pre, fit, terms) {
   add(case, paste0(pre, "coef"), tm, cf[, "coef"])
   add(case, paste0(pre, "se"), tm, cf[, "se(coef)"])
   add(case, paste0(pre, "hr"), tm, cf[, "exp(coef)"])
-  add(case, paste0(pre, "hr_lower"), tm, exp(cf[, "coef"] - qnorm(0.975) * cf[, "se(coef)"]))
-  add(case, paste0(pre, "hr_upper"), tm, exp(cf[, "coef"] + qnorm(0.975) * cf[, "se(coef)"]))
+  add(case, paste0(pre, "hr_lower"), tm, s$conf.int[, "lower .95"])
+  add(case, paste0(pre, "hr_upper"), tm, s$conf.int[, "upper .95"])
   add(case, paste0(pre, "z"), tm, cf[, "z"])
   add(case, paste0(pre, "p"), tm, cf[, "Pr(>|z|)"])
   add(case, paste0(pre, "loglik"), c("null", "model"), fit$loglik)
@@ -153,7 +155,11 @@ for (ties in c("efron", "breslow"))
 cat("\n==== pbc_bili ====\n")
 f <- two_fits("pbc_bili", Surv(time, status == 2) ~ bili, pbc, c(bili = "bili"))
 add("pbc_bili", "sd", "bili", sd(pbc$bili))
-add("pbc_bili", "hr_per_sd", "bili", exp(coef(f) * sd(pbc$bili)))
+## per SD: coxph on bili / sd(bili)
+sdb <- sd(pbc$bili)
+fs <- coxph(Surv(time, status == 2) ~ I(bili / sdb), data = pbc, control = tight)
+add("pbc_bili", "hr_per_sd", "bili", summary(fs)$conf.int[, "exp(coef)"])
+stopifnot(isTRUE(all.equal(unname(coef(fs)), unname(coef(f)) * sdb, tolerance = 1e-10)))
 
 ## ==================================================================
 ## pbc_large_scale: covariates in large units: age in days, alkaline
@@ -202,7 +208,10 @@ cat("\n==== near_dummy ====\n")
 two_fits("near_dummy", Surv(time, status) ~ grp, near_dummy, c(grplo = "lo vs hi"))
 cat("\n==== near_continuous ====\n")
 f <- two_fits("near_continuous", Surv(time, status) ~ x, nc, c(x = "x"))
-add("near_continuous", "coef_per_sd", "x", coef(f) * sd(nc$x))
+sdx <- sd(nc$x)
+fs <- coxph(Surv(time, status) ~ I(x / sdx), data = nc, control = tight)
+add("near_continuous", "coef_per_sd", "x", coef(fs))
+stopifnot(isTRUE(all.equal(unname(coef(fs)), unname(coef(f)) * sdx, tolerance = 1e-10)))
 
 ## ==================================================================
 ## separated, lung_early: infinite estimates (coxph warns)
@@ -221,7 +230,7 @@ flagged_fit("lung_early", Surv(time, status == 2) ~ age + sex + early, lung)
 out <- do.call(rbind, rows)
 stopifnot(!anyNA(out$value), all(is.finite(out$value)))
 stopifnot(!anyDuplicated(out[, c("case", "quantity", "term")]))
-out$value <- fmt(out$value)
+out$value <- fmt_value(out$value)
 write.csv(out, "reference_cox_fitting.csv", row.names = FALSE)
 cat("\nWrote reference_cox_fitting.csv:", nrow(out), "rows\n")
 print(table(out$case))

@@ -4,19 +4,23 @@
 ## Run from this folder:
 ##   Rscript make_reference_survival.R > make_reference_survival.Rout 2>&1
 ## Writes: lung.csv, mtcars.csv, reference_survival.csv (long form:
-##   case,quantity,term,value; value printed with sprintf("%.12g"); term is
-##   always a string).
+##   case,quantity,term,value; value printed with sprintf("%.17g"), which
+##   round-trips doubles; term is always a string, numbers in it %.12g).
 ## Packages: survival (Debian r-cran-survival), maxstat (Debian r-cran-maxstat,
-##   which pulls in exactRankTests and mvtnorm). Nothing from CRAN.
+##   which pulls in exactRankTests and mvtnorm), and ppcor 1.1 for the partial
+##   correlation (not in Debian: built from the CRAN sources, see README.md).
+## Cox models are fitted to the maximum itself (coxph.control(eps = 1e-12)),
+##   not to R's default stop (a relative log-likelihood change of 1e-9).
 ## See README.md for what every case/quantity/term means.
 
 suppressPackageStartupMessages({
   library(survival)
   library(maxstat)
+  library(ppcor)
 })
 options(width = 120, digits = 10)
 cat("R:", R.version.string, "\n")
-for (p in c("stats", "survival", "maxstat", "exactRankTests", "mvtnorm"))
+for (p in c("stats", "survival", "maxstat", "exactRankTests", "mvtnorm", "ppcor"))
   cat(sprintf("  %-15s %s\n", p, as.character(packageVersion(p))))
 cat("\n")
 
@@ -44,8 +48,10 @@ add <- function(case, quantity, term, value) {
                                             stringsAsFactors = FALSE)
   invisible(NULL)
 }
-fmt <- function(x) sprintf("%.12g", x)
+fmt <- function(x) sprintf("%.12g", x)  # numbers in terms and in printed text
+fmt_value <- function(x) sprintf("%.17g", x)  # values written to the CSV
 z975 <- qnorm(0.975)
+tight <- coxph.control(eps = 1e-12, toler.chol = 1e-15, iter.max = 100)
 
 ## ------------------------------------------------------------------
 ## Data
@@ -166,8 +172,8 @@ for (rho in c(0, 1)) {
   sd0 <- survdiff(Surv(time, status == 2) ~ sex, data = lung, rho = rho)
   print(sd0)
   df <- length(sd0$n) - 1
-  p <- pchisq(sd0$chisq, df, lower.tail = FALSE)
-  if (!is.null(sd0$pvalue)) stopifnot(isTRUE(all.equal(p, sd0$pvalue)))
+  p <- sd0$pvalue  # survdiff's own p value (survival >= 3)
+  stopifnot(isTRUE(all.equal(p, pchisq(sd0$chisq, df, lower.tail = FALSE))))
   add(case, paste0(pre, "chisq"), "", sd0$chisq)
   add(case, paste0(pre, "df"),    "", df)
   add(case, paste0(pre, "p"),     "", p)
@@ -189,7 +195,7 @@ print(sde)
 dfe <- length(sde$n) - 1
 add(case, "chisq", "", sde$chisq)
 add(case, "df",    "", dfe)
-add(case, "p",     "", pchisq(sde$chisq, dfe, lower.tail = FALSE))
+add(case, "p",     "", sde$pvalue)
 add(case, "n",        c("0", "1", "2"), as.numeric(sde$n))
 add(case, "observed", c("0", "1", "2"), sde$obs)
 add(case, "expected", c("0", "1", "2"), sde$exp)
@@ -224,7 +230,7 @@ for (pr in prs) {
   d <- subset(le, ph.ecog %in% pr)
   s <- survdiff(Surv(time, status == 2) ~ ph.ecog, data = d)
   term <- paste(pr[2], "vs", pr[1])
-  pp <- pchisq(s$chisq, 1, lower.tail = FALSE)
+  pp <- s$pvalue
   add(case, "pairwise_chisq", term, s$chisq)
   add(case, "pairwise_p",     term, pp)
   pw_p <- c(pw_p, pp); pw_term <- c(pw_term, term)
@@ -279,11 +285,11 @@ cox_global <- function(case, pre, fit) {
   add(case, paste0(pre, "concordance"),    "", s$concordance["C"])
   add(case, paste0(pre, "concordance_se"), "", s$concordance["se(C)"])
 }
-c5 <- coxph(Surv(time, status == 2) ~ age + sex, data = lung)
+c5 <- coxph(Surv(time, status == 2) ~ age + sex, data = lung, control = tight)
 print(summary(c5))
 cox_terms(case, "", c5); cox_global(case, "", c5)
 stopifnot(isTRUE(all.equal(2 * diff(c5$loglik), unname(summary(c5)$logtest["test"]))))
-c5b <- coxph(Surv(time, status == 2) ~ age + sex, data = lung, ties = "breslow")
+c5b <- coxph(Surv(time, status == 2) ~ age + sex, data = lung, ties = "breslow", control = tight)
 print(summary(c5b))
 cox_terms(case, "breslow_", c5b); cox_global(case, "breslow_", c5b)
 cat("cox.zph default transform:", deparse(formals(cox.zph)$transform), "\n")
@@ -304,20 +310,22 @@ add(case, "identity_zph_p",     rownames(z2$table), z2$table[, "p"])
 ## ==================================================================
 cat("\n==== cox_continuous ====\n")
 case <- "cox_continuous"
-c6 <- coxph(Surv(time, status == 2) ~ age, data = lung)
+c6 <- coxph(Surv(time, status == 2) ~ age, data = lung, control = tight)
 print(summary(c6))
 cox_terms(case, "", c6)
 add(case, "n", "", c6$n); add(case, "nevent", "", c6$nevent)
-b <- coef(c6)["age"]; se <- sqrt(vcov(c6)["age", "age"])
+b <- coef(c6)["age"]
 sdage <- sd(lung$age)
 add(case, "sd_age",          "age", sdage)
-add(case, "coef_per_sd",     "age", b * sdage)
-add(case, "hr_per_sd",       "age", exp(b * sdage))
-add(case, "hr_per_sd_lower", "age", exp((b - z975 * se) * sdage))
-add(case, "hr_per_sd_upper", "age", exp((b + z975 * se) * sdage))
-## cross-check with a model on the standardized covariate
-c6s <- coxph(Surv(time, status == 2) ~ I(age / sdage), data = lung)
-stopifnot(isTRUE(all.equal(unname(exp(coef(c6s))), unname(exp(b * sdage)), tolerance = 1e-7)))
+## per SD: coxph on age / sd(age) (its summary's hazard ratio and Wald limits)
+c6s <- coxph(Surv(time, status == 2) ~ I(age / sdage), data = lung, control = tight)
+s6s <- summary(c6s)
+add(case, "coef_per_sd",     "age", coef(c6s))
+add(case, "hr_per_sd",       "age", s6s$conf.int[, "exp(coef)"])
+add(case, "hr_per_sd_lower", "age", s6s$conf.int[, "lower .95"])
+add(case, "hr_per_sd_upper", "age", s6s$conf.int[, "upper .95"])
+## cross-check: the coefficient per unit times sd(age)
+stopifnot(isTRUE(all.equal(unname(coef(c6s)), unname(b * sdage), tolerance = 1e-10)))
 
 ## ==================================================================
 ## Case 7: maxstat_age
@@ -393,7 +401,7 @@ grp <- factor(ifelse(lung$age <= cut, "low", "high"), levels = c("low", "high"))
 sdm <- survdiff(Surv(time, status == 2) ~ grp, data = lung)
 print(sdm)
 add(case, "naive_chisq", "", sdm$chisq)
-add(case, "naive_p",     "", pchisq(sdm$chisq, 1, lower.tail = FALSE))
+add(case, "naive_p",     "", sdm$pvalue)
 add(case, "n_low",  "", sum(grp == "low"))
 add(case, "n_high", "", sum(grp == "high"))
 cat("sqrt(naive chisq) =", fmt(sqrt(sdm$chisq)), " vs maxstat statistic", fmt(m94$statistic), "\n")
@@ -448,19 +456,24 @@ for (nm in names(P)) add(case, paste0("q_", nm), cols, p.adjust(P[[nm]], "BH"))
 ## ==================================================================
 cat("\n==== partial_cor ====\n")
 case <- "partial_cor"
+## ppcor::pcor.test (ppcor 1.1): r, t statistic on n - 2 - k df, p
+pc <- pcor.test(mtcars$mpg, mtcars$hp, mtcars$wt, method = "pearson")
+print(pc)
+r <- pc$estimate; tt <- pc$statistic; pp <- pc$p.value
+n <- nrow(mtcars); dfp <- n - 2 - pc$gp
+stopifnot(pc$n == n, pc$gp == 1)
+## cross-checks: the correlation of the residuals on wt, the closed form, the t test of hp in lm(mpg ~ hp + wt)
 rx <- resid(lm(mpg ~ wt, data = mtcars))
 ry <- resid(lm(hp ~ wt, data = mtcars))
-r <- cor(rx, ry)
-n <- nrow(mtcars); dfp <- n - 3
-tt <- r * sqrt(dfp / (1 - r^2))
-pp <- 2 * pt(-abs(tt), dfp)
+stopifnot(isTRUE(all.equal(r, cor(rx, ry))))
 R <- cor(mtcars[, c("mpg", "hp", "wt")])
 r_formula <- (R["mpg", "hp"] - R["mpg", "wt"] * R["hp", "wt"]) /
   sqrt((1 - R["mpg", "wt"]^2) * (1 - R["hp", "wt"]^2))
 stopifnot(isTRUE(all.equal(r, r_formula)))
 ## equals the t test of hp in lm(mpg ~ hp + wt)
 lt <- coef(summary(lm(mpg ~ hp + wt, data = mtcars)))["hp", ]
-stopifnot(isTRUE(all.equal(unname(tt), unname(lt["t value"]))))
+stopifnot(isTRUE(all.equal(unname(tt), unname(lt["t value"]))),
+          isTRUE(all.equal(unname(pp), unname(lt["Pr(>|t|)"]))))
 cat("partial r =", fmt(r), " t =", fmt(tt), " df =", dfp, " p =", fmt(pp), "\n")
 add(case, "r",  "mpg~hp|wt", r)
 add(case, "t",  "mpg~hp|wt", tt)
@@ -473,7 +486,7 @@ add(case, "p",  "mpg~hp|wt", pp)
 out <- do.call(rbind, rows)
 stopifnot(!anyNA(out$value), all(is.finite(out$value)))
 stopifnot(!anyDuplicated(out[, c("case", "quantity", "term")]))
-out$value <- fmt(out$value)
+out$value <- fmt_value(out$value)
 write.csv(out, "reference_survival.csv", row.names = FALSE)
 cat("\nWrote reference_survival.csv:", nrow(out), "rows\n")
 print(table(out$case))

@@ -9,8 +9,11 @@
 ## Reads lung.csv (survival::lung written by make_reference_survival.R; NAs
 ## are the text NA) and checks it equals survival::lung.
 ## Writes reference_survival_options.csv (long form case,quantity,term,value;
-## value printed with sprintf("%.12g"); term always a string, "" for scalars).
+## value printed with sprintf("%.17g"), which round-trips doubles; term always
+## a string, "" for scalars, numbers in it %.12g).
 ## Packages: survival (Debian r-cran-survival). See README.md for the cases.
+## Cox models are fitted to the maximum itself (coxph.control(eps = 1e-12)),
+## not to R's default stop (a relative log-likelihood change of 1e-9).
 
 suppressPackageStartupMessages(library(survival))
 options(width = 120, digits = 10)
@@ -32,7 +35,9 @@ add <- function(case, quantity, term, value) {
                                             value = unname(value[!bad]), stringsAsFactors = FALSE)
   invisible(NULL)
 }
-fmt <- function(x) sprintf("%.12g", x)
+fmt <- function(x) sprintf("%.12g", x)  # numbers in terms and in printed text
+fmt_value <- function(x) sprintf("%.17g", x)  # values written to the CSV
+tight <- coxph.control(eps = 1e-12, toler.chol = 1e-15, iter.max = 100)
 
 lung <- read.csv("lung.csv")
 stopifnot(isTRUE(all.equal(lung, survival::lung, check.attributes = FALSE)))
@@ -122,7 +127,7 @@ for (nm in names(ctypes)) {
     km_median(case, pre, f1, as.character(k))
   }
 }
-c90 <- coxph(Surv(time, status == 2) ~ sex + age, data = lung)
+c90 <- coxph(Surv(time, status == 2) ~ sex + age, data = lung, control = tight)
 s90 <- summary(c90, conf.int = 0.90)
 print(s90)
 ci <- s90$conf.int
@@ -134,11 +139,15 @@ add(case, "hr_upper", rownames(ci), ci[, "upper .90"])
 stopifnot(isTRUE(all.equal(unname(ci[, "lower .90"]),
                            unname(exp(coef(c90) - qnorm(0.95) * sqrt(diag(vcov(c90))))))))
 ## continuous age (expression-style companion), per SD at 90%
-ca <- coxph(Surv(time, status == 2) ~ age, data = lung)
-b <- coef(ca)[["age"]]; se <- sqrt(vcov(ca)[1, 1]); sdage <- sd(lung$age)
+ca <- coxph(Surv(time, status == 2) ~ age, data = lung, control = tight)
+sdage <- sd(lung$age)
 add(case, "hr_lower", "age_alone", summary(ca, conf.int = 0.90)$conf.int[, "lower .90"])
-add(case, "hr_per_sd_lower", "age_alone", exp((b - qnorm(0.95) * se) * sdage))
-add(case, "hr_per_sd_upper", "age_alone", exp((b + qnorm(0.95) * se) * sdage))
+## per SD: coxph on age / sd(age), its summary's 90% limits
+cas <- coxph(Surv(time, status == 2) ~ I(age / sdage), data = lung, control = tight)
+cis <- summary(cas, conf.int = 0.90)$conf.int
+add(case, "hr_per_sd_lower", "age_alone", cis[, "lower .90"])
+add(case, "hr_per_sd_upper", "age_alone", cis[, "upper .90"])
+stopifnot(isTRUE(all.equal(unname(coef(cas)), coef(ca)[["age"]] * sdage, tolerance = 1e-10)))
 
 ## ==================================================================
 ## Case 3: cox_missing -- coxph with covariates that have missing values,
@@ -170,13 +179,14 @@ cox_terms <- function(case, pre, fit) {
   add(case, paste0(pre, "omitted_row"), as.character(seq_along(om)), om)
   cat("omitted rows (1-based):", om, "\n")
 }
-cm <- coxph(Surv(time, status == 2) ~ sex + age + wt.loss + ph.karno, data = lung, na.action = na.omit)
+cm <- coxph(Surv(time, status == 2) ~ sex + age + wt.loss + ph.karno, data = lung, na.action = na.omit,
+            control = tight)
 print(summary(cm))
 cox_terms(case, "", cm)
 ## the same fit on the complete cases: na.omit is just that
 cc <- lung[complete.cases(lung[, c("time", "status", "sex", "age", "wt.loss", "ph.karno")]), ]
 stopifnot(isTRUE(all.equal(coef(cm), coef(coxph(Surv(time, status == 2) ~ sex + age + wt.loss + ph.karno,
-                                                  data = cc)))))
+                                                  data = cc, control = tight)))))
 ## Kaplan-Meier by sex on the same complete cases (the analysed rows)
 fcc <- survfit(Surv(time, status == 2) ~ sex, data = cc)
 for (k in 1:2) km_median(case, "", fcc[k], as.character(k))
@@ -190,7 +200,7 @@ add(case, "logrank_chisq", "", sdc$chisq)
 ## ==================================================================
 cat("\n==== cox_covariates_only ====\n")
 case <- "cox_covariates_only"
-co <- coxph(Surv(time, status == 2) ~ age + ph.ecog, data = lung)
+co <- coxph(Surv(time, status == 2) ~ age + ph.ecog, data = lung, control = tight)
 print(summary(co))
 cox_terms(case, "", co)
 fo <- survfit(Surv(time, status == 2) ~ 1, data = lung[!is.na(lung$ph.ecog), ])
@@ -200,7 +210,7 @@ km_median(case, "", fo, "all")
 out <- do.call(rbind, rows)
 stopifnot(!anyNA(out$value), all(is.finite(out$value)))
 stopifnot(!anyDuplicated(out[, c("case", "quantity", "term")]))
-out$value <- fmt(out$value)
+out$value <- fmt_value(out$value)
 write.csv(out, "reference_survival_options.csv", row.names = FALSE)
 cat("\nWrote reference_survival_options.csv:", nrow(out), "rows\n")
 print(table(out$case))
