@@ -19,23 +19,39 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rank_rows"]
+__all__ = ["rank_rows", "row_blocks", "sorted_ranks", "tie_runs"]
 
 _BLOCK_ELEMS = 1 << 17  # values per block of rows (1 MB of float64: the linear passes run in cache)
 
 
-def _rank_block(B, out):
-    """Average ranks of the rows of B (2-D float, NaN for missing) written into out (same shape)."""
+def tie_runs(B):
+    """Tie runs of the sorted rows of B (2-D float, NaN for missing), the rows laid end to end.
+
+    Returns (order, first, length, rank): the argsort of each row, and per run its first flat position in the sorted
+    block (row * n + position), its length and its average rank (1-based, within its row)."""
     g, n = B.shape
     order = np.argsort(B, axis=1)
-    srt = np.take_along_axis(B, order, axis=1).ravel()  # the block's sorted rows, end to end
+    srt = np.take_along_axis(B, order, axis=1).ravel()
     start = np.empty(g * n, bool)  # a tie run starts where the value changes, and at every row's start
     np.not_equal(srt[1:], srt[:-1], out=start[1:])  # NaN != NaN: every NaN is a run of its own
     start[::n] = True
     first = np.flatnonzero(start)
     length = np.diff(first, append=g * n)
-    avg = (first % n) + 0.5 * length + 0.5  # first rank in the row + (length - 1) / 2; exact (halves)
-    np.put_along_axis(out, order, np.repeat(avg, length).reshape(g, n), axis=1)
+    rank = (first % n) + 0.5 * length + 0.5  # first rank in the row + (length - 1) / 2; exact (halves)
+    return order, first, length, rank
+
+
+def sorted_ranks(B):
+    """(order, ranks): argsort of the rows of B (2-D float, NaN for missing) and the average ranks in sorted order,
+    so that ranks[i, k] is the rank of B[i, order[i, k]]."""
+    order, _, length, rank = tie_runs(B)
+    return order, np.repeat(rank, length).reshape(B.shape)
+
+
+def row_blocks(g, n):
+    """Slices of about _BLOCK_ELEMS values over g rows of n values."""
+    step = max(1, _BLOCK_ELEMS // max(n, 1))
+    return [slice(i, i + step) for i in range(0, g, step)]
 
 
 def rank_rows(M):
@@ -56,9 +72,9 @@ def rank_rows(M):
         bad = ~np.isfinite(M2)
         if bad.any():  # missing (NaN, +-inf) values sort last as NaN and are not ranked
             M2 = np.where(bad, np.nan, M2)
-        step = max(1, _BLOCK_ELEMS // n)
-        for i in range(0, g, step):  # blocks of rows bound the work space; each block is fully vectorised
-            _rank_block(M2[i:i + step], out[i:i + step])
+        for b in row_blocks(g, n):  # blocks of rows bound the work space; each block is fully vectorised
+            order, ranks = sorted_ranks(M2[b])
+            np.put_along_axis(out[b], order, ranks, axis=1)
         if bad.any():
             out[bad] = np.nan
     return out[0] if one_d else out

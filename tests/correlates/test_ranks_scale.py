@@ -117,3 +117,37 @@ def test_spearman_with_missing_values_in_gene_chunks_gives_the_same_table(monkey
     monkeypatch.setattr(_coexpr, "_CHUNK_ELEMS", 5 * 60)
     chunked = correlate_one(x, Y, names, method="spearman")
     assert whole.equals(chunked)
+
+
+_tied = st.sampled_from([0.0, 0.0, 0.0, 1.0, 1.25, 2.0, 3.5, -1.0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(3, 25).flatmap(lambda n: st.tuples(arrays(np.float64, (n,), elements=_tied),
+                                                       arrays(np.float64, (6, n), elements=_tied))))
+def test_spearman_complete_equals_spearmanr_on_tied_data(xy):
+    """Without missing values the rank-run route (no rank matrix) equals spearmanr gene by gene, ties included."""
+    x, Y = xy
+    res = correlate_one(x, Y, [f"g{i}" for i in range(Y.shape[0])], method="spearman")
+    assert (res.n == x.size).all()
+    for i in range(Y.shape[0]):
+        if np.ptp(x) == 0 or np.ptp(Y[i]) == 0:
+            assert np.isnan(res.r.iloc[i])
+        else:
+            assert res.r.iloc[i] == pytest.approx(stats.spearmanr(x, Y[i]).statistic, rel=1e-12, abs=1e-12)
+
+
+def test_spearman_complete_expression_like_blocks(monkeypatch):
+    """Expression-like values (zeros, rounding) across several row blocks: r and p equal spearmanr's."""
+    rng = np.random.default_rng(11)
+    N = 300
+    x = np.round(rng.lognormal(size=N), 1)
+    x[rng.random(N) < 0.3] = 0.0
+    Y = np.round(rng.lognormal(size=(50, N)) + 0.3 * x, 1)
+    Y[rng.random(Y.shape) < 0.35] = 0.0
+    monkeypatch.setattr(_rank, "_BLOCK_ELEMS", 7 * N)
+    res = correlate_one(x, Y, [f"g{i}" for i in range(50)], method="spearman")
+    for i in range(50):
+        ref = stats.spearmanr(x, Y[i])
+        assert res.r.iloc[i] == pytest.approx(ref.statistic, rel=1e-12)
+        assert res.p_value.iloc[i] == pytest.approx(ref.pvalue, rel=1e-9)
