@@ -187,13 +187,15 @@ def _curve_text(slopes=None):
 
 def test_read_efficiency_standard_curve(tmp_path):
     eff = read_efficiency(_table(_curve_text()))
-    assert eff == {"R": pytest.approx(10 ** (1 / 3.32), rel=1e-4), "T": pytest.approx(10 ** (1 / 3.4), rel=1e-4)}
+    # the curve's Cts lie exactly on slopes -3.32 and -3.4 (to the 4 decimals written): the amplification factor
+    # 10^(-1/slope) comes back to the last digit (achieved 0)
+    assert eff == {"R": pytest.approx(10 ** (1 / 3.32), rel=1e-12), "T": pytest.approx(10 ** (1 / 3.4), rel=1e-12)}
     f = tmp_path / "curve.csv"
     f.write_text(_curve_text())
     assert read_efficiency(str(f)) == pytest.approx(eff)
     # a non-detect at the lowest amount is left out of the curve (3 points remain)
     assert read_efficiency(_table(_curve_text().replace("T,0.001,30.2000", "T,0.001,Undetermined")))["T"] == \
-        pytest.approx(10 ** (1 / 3.4), rel=1e-4)
+        pytest.approx(10 ** (1 / 3.4), rel=1e-12)
     with pytest.raises(AssayDataError) as e:
         read_efficiency(_table(_curve_text().replace("R,0.1,", "R,0,")))
     assert str(e.value).startswith("eff.csv: column 'amount' has 1 amount that is not a positive number (row 2: '0')")
