@@ -105,16 +105,14 @@ def test_spearman_expression_like_with_missing_matches_loop():
         assert res.n.iloc[i] == ok.sum()
 
 
-def test_spearman_with_missing_values_in_gene_chunks_gives_the_same_table(monkeypatch):
-    from assaystats.correlates import _coexpr
-
+def test_spearman_with_missing_values_in_gene_blocks_gives_the_same_table(monkeypatch):
     rng = np.random.default_rng(5)
     x = np.round(rng.normal(size=60), 1)
     Y = np.round(rng.normal(size=(23, 60)), 1)
     Y[rng.random(Y.shape) < 0.2] = np.nan
     names = [f"g{i}" for i in range(23)]
     whole = correlate_one(x, Y, names, method="spearman")
-    monkeypatch.setattr(_coexpr, "_CHUNK_ELEMS", 5 * 60)
+    monkeypatch.setattr(_rank, "_BLOCK_ELEMS", 5 * 60)
     chunked = correlate_one(x, Y, names, method="spearman")
     assert whole.equals(chunked)
 
