@@ -38,6 +38,8 @@ def test_repeated_measures_anova_and_dunnett(colonies):
 def _ptukey_upper(q, k, df):
     """P(studentized range > q) by direct double Gauss-Legendre quadrature over z (the range's location) and the
     studentising s, written here independently of scipy.stats.studentized_range."""
+    import itertools
+
     import numpy as np
     from scipy import special, stats
 
@@ -47,7 +49,7 @@ def _ptukey_upper(q, k, df):
     total = 0.0
     cuts = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0]
     xs, ws = np.polynomial.legendre.leggauss(200)
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         s = 0.5 * (b - a) * xs + 0.5 * (a + b)
         dens = np.exp(logc + (df - 1) * np.log(s) - df * s * s / 2)
         w = q * s[:, None]
