@@ -1,13 +1,11 @@
 """The simulated LIHC cohort, every clinical panel of the study, against R on the same files
 (tests/reference/cohort/make_reference_cohort.R: stats, survival 3.5, maxstat).
 
-The reference values are printed with 12 significant digits (``%.12g``), so no agreement better than their
-rounding, up to 5e-12 relative, can be shown; its Cox models stop at coxph's default (a relative log-likelihood
-change of 1e-9). Tolerances (relative) are at most ten times the largest difference measured in each family and
-not below the rounding. Two quantities are computed by hand in that script from coxph's output rather than read
-from an R function: the hazard ratio per SD and its limits, exp((coef -+ 1.96 se) x sd) (``cont_hr_per_sd*``;
-coxph on the expression divided by its SD would give them), and the Wald limits exp(coef -+ qnorm(0.975) se)
-(the formula summary.coxph uses)."""
+The reference values are printed with 17 significant digits and its Cox models are fitted to the maximum
+(coxph.control(eps = 1e-12)); every value is read from an R function's own output (summary.coxph's Wald limits,
+survdiff's p value, coxph on the expression divided by its SD for the per-SD hazard ratio). Tolerances (relative)
+are at most ten times the largest difference measured in each family, and not below 1e-14 (the order of
+floating-point operations)."""
 
 import pytest
 
@@ -17,21 +15,23 @@ from assaystats.survival import analyze
 from tests._reference import Reference
 
 ref = Reference("cohort/reference_cohort.csv")
-#: t tests, ANOVA F, trend and Tukey differences, log-rank and maxstat statistics: measured 3.7e-12
-CLOSED_REL = 3e-11
-#: t, F, normal and chi-square p values: measured 8.5e-13 (below the 5e-12 rounding of the reference)
-P_REL = 8e-12
+#: medians and their limits are event times: one unit in the last place
+EVENT_TIME_REL = 1e-15
+#: t tests, ANOVA F, trend and Tukey differences, log-rank and maxstat statistics: measured 4.7e-14
+CLOSED_REL = 5e-13
+#: t, F, normal and chi-square p values: measured 6.0e-13
+P_REL = 6e-12
 #: Tukey adjusted p values: measured 3.5e-10 (R's ptukey is a numerical integral)
 TUKEY_P_REL = 3e-9
-#: Cox at the median split (coxph's default stop): measured 6.6e-11
-COX_REL = 6e-10
-#: the stage- and age-adjusted Cox model at the optimal cut (coxph's default stop, 8 coefficients): 2.4e-9
-COX_ADJUSTED_REL = 2e-8
-#: cox.zph: measured 1.8e-12
-ZPH_REL = 1e-11
-#: Cox on the continuous expression, per SD (hand-derived in the reference, above): measured 4.1e-12
-CONTINUOUS_REL = 4e-11
-#: co-expression: rho and Pearson r measured 4.5e-12, p and q values 9.4e-12
+#: Cox at the median split: measured 8.9e-16
+COX_REL = 1e-14
+#: the stage- and age-adjusted Cox model at the optimal cut (8 coefficients): measured 1.1e-15
+COX_ADJUSTED_REL = 1e-14
+#: cox.zph: measured 7.2e-15
+ZPH_REL = 7e-14
+#: Cox on the continuous expression, per SD (coxph on ZFAS1 / SD): measured 9.3e-14
+CONTINUOUS_REL = 9e-13
+#: co-expression: rho and Pearson r measured 4.6e-12, p and q values 9.2e-12
 COEXPRESSION_R_REL = 4e-11
 COEXPRESSION_P_REL = 9e-11
 
@@ -78,9 +78,10 @@ def test_survival_by_median_split(cohort, case, time, event, cov):
     res = analyze(cohort[2], time=time, event=event, expression="ZFAS1", cutoff="median", covariates=cov)
     g = res.groups.set_index("group")
     for lev in ("low", "high"):
-        # event times: equal to the printed digits
-        assert g.loc[lev, "median"] == ref(case, "median", lev)
-        assert g.loc[lev, "median_ci_low"] == ref(case, "median_lower", lev)
+        # event times: equal, up to the last bit of R's arithmetic in quantile.survfit (8.43 comes out
+        # 8.429999999999998 there)
+        assert g.loc[lev, "median"] == pytest.approx(ref(case, "median", lev), rel=EVENT_TIME_REL)
+        assert g.loc[lev, "median_ci_low"] == pytest.approx(ref(case, "median_lower", lev), rel=EVENT_TIME_REL)
     assert res.logrank.statistic.iloc[0] == pytest.approx(ref(case, "logrank_chisq"), rel=CLOSED_REL)
     cox = res.cox.set_index("term")
     assert cox.loc["high vs low", "hr"] == pytest.approx(ref(case, "hr", "grouphigh"), rel=COX_REL)

@@ -6,7 +6,7 @@
 ## Reads (directly, nothing copied): ../../../data/lihc_cohort/{expression.tsv,
 ##   clinical.csv, survival.csv}
 ## Writes: reference_cohort.csv (long form case,quantity,term,value; value is
-##   sprintf("%.12g"); term is always a string, possibly empty).
+##   sprintf("%.17g"); term is always a string, possibly empty).
 ## Packages: base R (stats), survival, maxstat. See README.md.
 
 suppressPackageStartupMessages({
@@ -31,8 +31,7 @@ add <- function(case, quantity, term, value) {
                                           value = unname(value), stringsAsFactors = FALSE)
   invisible(NULL)
 }
-fmt <- function(x) sprintf("%.12g", x)
-z975 <- qnorm(0.975)
+fmt <- function(x) sprintf("%.17g", x)
 
 ## ------------------------------------------------------------------
 ## Data
@@ -175,16 +174,17 @@ median_case <- function(case, time, event, covar) {
   print(sdf)
   add(case, "logrank_chisq", "", sdf$chisq)
   add(case, "logrank_df", "", length(sdf$n) - 1)
-  add(case, "logrank_p", "", pchisq(sdf$chisq, length(sdf$n) - 1, lower.tail = FALSE))
+  add(case, "logrank_p", "", sdf$pvalue)   # survdiff's own p value
   fml <- if (covar) Surv(time, event) ~ group + age else Surv(time, event) ~ group
-  cx <- coxph(fml, data = d)   # ties = "efron" (default)
+  cx <- coxph(fml, data = d, control = coxph.control(eps = 1e-12, iter.max = 100))   # Efron ties (default)
   print(summary(cx))
   cf <- coef(summary(cx))
   add(case, "coef", rownames(cf), cf[, "coef"])
   add(case, "se", rownames(cf), cf[, "se(coef)"])
   add(case, "hr", rownames(cf), cf[, "exp(coef)"])
-  add(case, "hr_lower", rownames(cf), exp(cf[, "coef"] - z975 * cf[, "se(coef)"]))
-  add(case, "hr_upper", rownames(cf), exp(cf[, "coef"] + z975 * cf[, "se(coef)"]))
+  ci <- summary(cx)$conf.int   # coxph's own Wald limits
+  add(case, "hr_lower", rownames(ci), ci[, "lower .95"])
+  add(case, "hr_upper", rownames(ci), ci[, "upper .95"])
   add(case, "z", rownames(cf), cf[, "z"])
   add(case, "p", rownames(cf), cf[, "Pr(>|z|)"])
   zp <- cox.zph(cx)   # transform = "km" (default), global test included
@@ -193,21 +193,25 @@ median_case <- function(case, time, event, covar) {
   add(case, "zph_df", rownames(zp$table), zp$table[, "df"])
   add(case, "zph_p", rownames(zp$table), zp$table[, "p"])
   ## continuous ZFAS1
-  cc <- coxph(Surv(time, event) ~ ZFAS1, data = d)
+  ctl <- coxph.control(eps = 1e-12, iter.max = 100)
+  cc <- coxph(Surv(time, event) ~ ZFAS1, data = d, control = ctl)
   print(summary(cc))
-  b <- unname(coef(cc)); se <- unname(sqrt(diag(vcov(cc)))); s <- sd(d$ZFAS1)
-  add(case, "cont_coef", "ZFAS1", b)
-  add(case, "cont_se", "ZFAS1", se)
-  add(case, "cont_p", "ZFAS1", 2 * pnorm(-abs(b / se)))
-  add(case, "cont_hr_per_unit", "ZFAS1", exp(b))
-  add(case, "cont_hr_per_unit_lower", "ZFAS1", exp(b - z975 * se))
-  add(case, "cont_hr_per_unit_upper", "ZFAS1", exp(b + z975 * se))
+  sc <- summary(cc)
+  s <- sd(d$ZFAS1)
+  add(case, "cont_coef", "ZFAS1", sc$coefficients[1, "coef"])
+  add(case, "cont_se", "ZFAS1", sc$coefficients[1, "se(coef)"])
+  add(case, "cont_p", "ZFAS1", sc$coefficients[1, "Pr(>|z|)"])
+  add(case, "cont_hr_per_unit", "ZFAS1", sc$conf.int[1, "exp(coef)"])
+  add(case, "cont_hr_per_unit_lower", "ZFAS1", sc$conf.int[1, "lower .95"])
+  add(case, "cont_hr_per_unit_upper", "ZFAS1", sc$conf.int[1, "upper .95"])
   add(case, "sd_ZFAS1", "ZFAS1", s)
-  add(case, "cont_hr_per_sd", "ZFAS1", exp(b * s))
-  add(case, "cont_hr_per_sd_lower", "ZFAS1", exp((b - z975 * se) * s))
-  add(case, "cont_hr_per_sd_upper", "ZFAS1", exp((b + z975 * se) * s))
-  cat("HR per SD =", fmt(exp(b * s)), " [", fmt(exp((b - z975 * se) * s)), ",",
-      fmt(exp((b + z975 * se) * s)), "]\n")
+  ## per SD: coxph fitted on ZFAS1 / SD (not exp(coef * sd) by hand)
+  d$ZFAS1_sd <- d$ZFAS1 / s
+  cs <- summary(coxph(Surv(time, event) ~ ZFAS1_sd, data = d, control = ctl))$conf.int
+  add(case, "cont_hr_per_sd", "ZFAS1", cs[1, "exp(coef)"])
+  add(case, "cont_hr_per_sd_lower", "ZFAS1", cs[1, "lower .95"])
+  add(case, "cont_hr_per_sd_upper", "ZFAS1", cs[1, "upper .95"])
+  cat("HR per SD =", fmt(cs[1, "exp(coef)"]), " [", fmt(cs[1, "lower .95"]), ",", fmt(cs[1, "upper .95"]), "]\n")
   invisible(d)
 }
 median_case("os_median", "os_months", "os_event", covar = TRUE)
@@ -243,16 +247,18 @@ add(case, "n_high", "", sum(d$group_opt == "high"))
 sdo <- survdiff(Surv(os_months, os_event) ~ group_opt, data = d)
 print(sdo)
 add(case, "logrank_chisq", "", sdo$chisq)
-add(case, "logrank_p", "", pchisq(sdo$chisq, 1, lower.tail = FALSE))
+add(case, "logrank_p", "", sdo$pvalue)   # survdiff's own p value
 cat("sqrt(logrank chisq at cut) =", fmt(sqrt(sdo$chisq)), " vs maxstat statistic", fmt(ms$statistic), "\n")
-cxo <- coxph(Surv(os_months, os_event) ~ group_opt + stage + age, data = d)
+cxo <- coxph(Surv(os_months, os_event) ~ group_opt + stage + age, data = d,
+             control = coxph.control(eps = 1e-12, iter.max = 100))
 print(summary(cxo))
 cf <- coef(summary(cxo))
 add(case, "coef", rownames(cf), cf[, "coef"])
 add(case, "se", rownames(cf), cf[, "se(coef)"])
 add(case, "hr", rownames(cf), cf[, "exp(coef)"])
-add(case, "hr_lower", rownames(cf), exp(cf[, "coef"] - z975 * cf[, "se(coef)"]))
-add(case, "hr_upper", rownames(cf), exp(cf[, "coef"] + z975 * cf[, "se(coef)"]))
+ci <- summary(cxo)$conf.int   # coxph's own Wald limits
+add(case, "hr_lower", rownames(ci), ci[, "lower .95"])
+add(case, "hr_upper", rownames(ci), ci[, "upper .95"])
 add(case, "p", rownames(cf), cf[, "Pr(>|z|)"])
 
 ## ==================================================================
