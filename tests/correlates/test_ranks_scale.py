@@ -22,7 +22,8 @@ def _reference_ranks(M):
 
 
 # few distinct values (many ties), zeros, NaN and inf
-_values = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1.0, 1.5, 2.0, 3.0, -1.0, 1e300, -1e-300, np.nan, np.inf, -np.inf])
+_values = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1.0, 1.5, 2.0, 3.0, -1.0, 1e300, -1e-300, np.nan, np.inf, -np.inf,
+                           np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), -np.nextafter(1.0, 2.0), 5e-324])
 _matrices = st.tuples(st.integers(1, 7), st.integers(0, 12)).flatmap(
     lambda shape: arrays(np.float64, shape, elements=_values))
 
@@ -57,6 +58,15 @@ def test_rank_rows_expression_like_and_one_d():
     assert rank_rows(np.empty((3, 0))).shape == (3, 0)
     with pytest.raises(ValueError, match="1-D or 2-D"):
         rank_rows(np.zeros((2, 2, 2)))
+
+
+def test_rank_rows_values_closer_than_the_packed_key_bits():
+    """Values that differ only in the lowest mantissa bits (dropped from the packed sort key) are still ordered."""
+    rng = np.random.default_rng(4)
+    base = np.nextafter(1.0, 2.0) * np.ones(4000)
+    M = np.nextafter(base, base + rng.integers(0, 2, 4000))  # 1 + eps or 1 + 2 eps
+    M = np.vstack([M, -M, np.round(rng.normal(size=4000), 1)])
+    np.testing.assert_array_equal(rank_rows(M), stats.rankdata(M, axis=1))
 
 
 def test_rank_rows_does_not_modify_input():
