@@ -35,12 +35,15 @@ def _sort_order(B):
     those low bits (a relative difference below 2^-(52 - bits)) would be ordered by index instead of value, so the
     gathered keys are checked to be non-decreasing and a block that fails falls back to np.argsort."""
     n = B.shape[1]
-    u = (B + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes +0.0
-    neg = u >> np.uint64(63) == 1
-    u = np.where(neg, ~u, u | np.uint64(1 << 63))
+    i = (B + 0.0).view(np.int64)  # + 0.0: -0.0 becomes +0.0
+    flip = i >> 63  # arithmetic shift: -1 (all bits) for negatives, 0 otherwise
+    flip |= np.int64(-(1 << 63))  # and the sign bit always
+    flip ^= i
+    u = flip.view(np.uint64)
     bits = max(1, (n - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
-    keys = (u & ~low) | np.arange(n, dtype=np.uint64)
+    keys = u & ~low
+    keys |= np.arange(n, dtype=np.uint64)
     keys.sort(axis=1)
     order = (keys & low).astype(np.intp)
     srt = np.take_along_axis(u, order, axis=1)
