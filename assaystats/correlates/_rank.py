@@ -2,12 +2,12 @@
 
 Hand-written rather than ``scipy.stats.rankdata(M, axis=1)`` for speed (benchmarks/bench_coexpression.py): rankdata
 with ``axis=1`` and ties costs several sorts per row, and it cannot skip NaN per row (``nan_policy='omit'`` is not
-vectorised). Here one argsort of a block of rows is followed by a few linear passes: with the block's sorted rows
-laid end to end, a tie run starts where the value differs from its left neighbour or where a row begins;
-np.flatnonzero gives the run starts, np.diff their lengths, the average rank of a run is its first 0-based position in
-the row + (length + 1) / 2, and np.repeat spreads it over the run before one scatter puts the ranks back in the
-input's order. This equals rankdata's 'average' method bit for bit (ranks are multiples of 1/2). Missing values (NaN,
-+-inf) become NaN, which sorts last; each NaN forms a run of its own and those positions are set back to NaN, so the
+vectorised). Here one sort of a block of rows (packed integer keys, _sort_order) is followed by a few linear passes:
+with the block's sorted rows laid end to end, a tie run starts where the value differs from its left neighbour or
+where a row begins; np.flatnonzero gives the run starts, np.diff their lengths, the average rank of a run is its first
+0-based position in the row + (length + 1) / 2, and np.repeat spreads it over the run before one scatter puts the
+ranks back in the input's order. This equals rankdata's 'average' method bit for bit (ranks are multiples of 1/2).
+Missing values (NaN, +-inf) become NaN, which sorts last, and those positions are set back to NaN, so the
 finite values of a row get the ranks 1 .. n_finite that rankdata gives them.
 
 Rows are processed in blocks of about ``_BLOCK_ELEMS`` values so that the linear passes run in cache and the work
@@ -25,8 +25,8 @@ _BLOCK_ELEMS = 1 << 17  # values per block of rows (1 MB of float64: the linear 
 
 
 def _sort_order(B):
-    """Argsort of the rows of B (2-D float64, missing as np.nan: positive NaN sorts last) with tied values in index order, and the sorted
-    rows as order-preserving uint64 keys (equal keys <=> equal values; NaN last).
+    """Argsort of the rows of B (2-D float64, missing as np.nan, which sorts last) with tied values in index order,
+    and the sorted rows as order-preserving uint64 keys (equal keys <=> equal values).
 
     Why not np.argsort: here np.sort of 64-bit integers (SIMD sorting network) runs about 8x faster than np.argsort of
     float64 (benchmarks/bench_coexpression.py). Each value is mapped to an order-preserving uint64 (flip all bits of
