@@ -45,7 +45,8 @@ def _sort_order(B):
     keys = u & ~low
     keys |= np.arange(n, dtype=np.uint64)
     keys.sort(axis=1)
-    order = (keys & low).astype(np.intp)
+    keys &= low
+    order = keys.view(np.int64)  # the column indices, in place
     srt = np.take_along_axis(u, order, axis=1)
     if not (srt[:, 1:] >= srt[:, :-1]).all():  # values closer than the dropped bits: sort them properly
         order = np.argsort(B, axis=1, kind="stable")
