@@ -21,11 +21,13 @@ from ..errors import AssayDataError
 from ._fit import DEPENDENCY_LIMIT, LE_MARGIN_DECADES, SLOPE_LIMIT, fit_curve
 from ._models import INTERNAL, PARAM_INDEX, get_model
 
-__all__ = ["fit_many", "BATCH_MODELS"]
+__all__ = ["BATCH_MODELS", "fit_many"]
 
 #: models with a batched (vectorised) fit; the others are fitted curve by curve with ``fit_curve``
 BATCH_MODELS = ("ll4", "ll3")
 MAX_ITER = 300
+#: iterations of each start of the multi-start grid (the best start is then run to MAX_ITER)
+MULTISTART_ITER = 30
 STEP_TOL = 1e-10
 FTOL = 1e-15
 LAMBDA_MAX = 1e12
@@ -75,12 +77,12 @@ def _jacobian(th, L, mask, free):
 
 def _rss(th, L, y, mask):
     r = np.where(mask, y - _predict(th, L), 0.0)
-    return np.einsum("cp,cp->c", r, r), r
+    return (r * r).sum(axis=1), r
 
 
 def _normal_equations(J, r):
-    JtJ = np.einsum("cpi,cpj->cij", J, J)
-    g = np.einsum("cpi,cp->ci", J, r)
+    JtJ = np.matmul(np.swapaxes(J, 1, 2), J)
+    g = np.matmul(np.swapaxes(J, 1, 2), r[:, :, None])[:, :, 0]
     return JtJ, g
 
 
@@ -130,7 +132,7 @@ def _starts(Lk, Mk, kmask, fixed, slope_limit):
 
 
 # -- batched Levenberg-Marquardt -----------------------------------------------------------------------------------
-def _lm(th, L, y, mask, free, lower, upper):
+def _lm(th, L, y, mask, free, lower, upper, max_iter=MAX_ITER):
     """Minimise each curve's RSS; returns (theta, rss, converged, iterations). lower/upper: (C, 4) bounds."""
     C = th.shape[0]
     th = th.copy()
@@ -142,7 +144,7 @@ def _lm(th, L, y, mask, free, lower, upper):
     iters = np.zeros(C, int)
     active = np.flatnonzero(np.isfinite(rss))
     eye = np.eye(fidx.size)
-    for _ in range(MAX_ITER):
+    for _ in range(max_iter):
         if active.size == 0:
             break
         ta, La, ya, ma = th[active], L[active], y[active], mask[active]
@@ -194,9 +196,16 @@ def _multistart(th, L, y, mask, free, lower, upper, Lk, kmask, slope_limit):
                     t0[:, 0] = np.clip(bsign * bmag, -0.9 * slope_limit, 0.9 * slope_limit)
                 if 3 in free:
                     t0[:, 3] = np.clip(qs[:, j], lower[:, 3], upper[:, 3])
-                t1, r1, c1, _ = _lm(t0, L, y, mask, free, lower, upper)
+                t1, r1, c1, _ = _lm(t0, L, y, mask, free, lower, upper, max_iter=MULTISTART_ITER)
                 win = _improves(r1, c1, best_rss, best_conv)
                 best_th[win], best_rss[win], best_conv[win] = t1[win], r1[win], c1[win]
+    # the grid only finds the basin: the best start of each unconverged curve is then run to convergence
+    todo = np.flatnonzero(~best_conv)
+    if todo.size:
+        t1, r1, c1, _ = _lm(best_th[todo], L[todo], y[todo], mask[todo], free, lower[todo], upper[todo])
+        win = _improves(r1, c1, best_rss[todo], best_conv[todo])
+        sel = todo[win]
+        best_th[sel], best_rss[sel], best_conv[sel] = t1[win], r1[win], c1[win]
     return best_th, best_rss, best_conv
 
 
@@ -405,7 +414,7 @@ def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed
     meta = {"analysis": "doseresponse.fit_many", "model": mdl.name, "model_description": mdl.description,
             "drc_equivalent": mdl.drc, "dose": dose, "response": response, "curve": keys,
             "fixed": dict(fixed or {}), "cov": "jtj", "ci_level": ci_level, "ci_scale": "log",
-            "slope_limit": slope_limit, "n": int(len(df)), "n_curves": int(C),
+            "slope_limit": slope_limit, "n": len(df), "n_curves": int(C),
             "rows_left_out": int((~ok_rows).sum()), "batched": batched, "source": src,
             "method": ("batched Levenberg-Marquardt across curves (analytic Jacobian), J'J covariance, delta-method "
                        "IC50 interval on the log scale" if batched else "single-curve fit per curve")}
@@ -437,7 +446,6 @@ def _covariance(JtJ, rss, dfc):
 
 def _table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmin, dmax, status, method, extra_flags,
            ic50_override, cid, yr, Lr, lo_le, hi_le, slope_limit, ci_level):
-    import pandas as pd
 
     C = theta.shape[0]
     n_par = len(free_names)
