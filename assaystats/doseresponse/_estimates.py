@@ -71,7 +71,8 @@ def interval(est: float, se: float, tq: float, scale: str) -> tuple[float, float
         if est <= 0:
             return (np.nan, np.nan)
         half = tq * se / est
-        return (float(est * np.exp(-half)), float(est * np.exp(half)))
+        with np.errstate(over="ignore"):  # a huge SE (a flat fit): the interval is honestly (0, inf)
+            return (float(est * np.exp(-half)), float(est * np.exp(half)))
     return (float(est - tq * se), float(est + tq * se))
 
 
