@@ -133,7 +133,8 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
             plt.close(fig)
 
     # an input is (path, result, label) or (path, result, label, rows) when one result reads several inputs
-    records = [_input_record(it[0], it[3] if len(it) > 3 else it[1].meta.get("n"), it[2]) for it in
+    records = [_input_record(it[0], it[3] if len(it) > 3 else it[1].meta.get("n_rows_input", it[1].meta.get("n")),
+                             it[2]) for it in
                (inputs or [(input_path, results[0], args.input)])]
     digest = records[0]["sha256"]
     seen: dict = {}

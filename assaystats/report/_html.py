@@ -111,7 +111,7 @@ def build_report(results: Sequence, path, *, title: str = "assaystats report",
             "figures": figs,
             "tables": [_table_entry(n, df) for n, df in res.tables().items() if df is not None],
             "methods": res.methods(),
-            "notes": _data_notes(res),
+            "notes": [n for n in _data_notes(res) if n not in res.summary()],  # once: not again if the summary has it
         })
     extra = set()
     for res in results:
