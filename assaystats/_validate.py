@@ -178,7 +178,10 @@ def label_values(series) -> np.ndarray:
 
 
 def missing_mask(series) -> np.ndarray:
-    """Missing entries of a column: NaN/None and R's, Excel's and TCGA's missing markers (``NA_MARKERS``)."""
+    """Missing entries of a column (a Series or any 1-D array): NaN/None and R's, Excel's and TCGA's missing markers
+    (``NA_MARKERS``) written as text. The one definition of 'missing' every analysis uses."""
+    if not isinstance(series, pd.Series):
+        series = pd.Series(np.asarray(series, dtype=object) if np.ndim(series) else [series])
     miss = series.isna().to_numpy()
     if series.dtype == object or str(series.dtype) in ("string", "category"):
         miss |= series.astype(str).str.strip().isin(NA_MARKERS).to_numpy()

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import NA_MARKERS, check_columns, check_level, row_list
+from .._validate import check_columns, check_level, label_text, missing_mask, row_list
 from ..errors import AssayDataError
 
 __all__ = ["nanostring", "normalize_rcc"]
@@ -253,7 +253,6 @@ def _match_design(design, parsed, group, by):
     errors naming the rows. Returns (sample -> group [, by] table, notes, rows left out)."""
     import pandas as pd
 
-    from ._qpcr import _label_text
 
     src = design.attrs.get("source") if hasattr(design, "attrs") else None
     check_columns(design, [group, by], file=src)
@@ -262,7 +261,7 @@ def _match_design(design, parsed, group, by):
     key = _design_key(d)
     if key is not None:
         raw = d[key]
-        empty = np.flatnonzero(_empty(raw))
+        empty = np.flatnonzero(missing_mask(raw))
         if empty.size:
             raise AssayDataError(f"column {key!r} has {empty.size} empty cell{'s' if empty.size > 1 else ''} "
                                  f"({row_list(empty)}); every design row names an RCC file", file=src, column=key,
@@ -281,12 +280,12 @@ def _match_design(design, parsed, group, by):
             raise AssayDataError(f"the design table has no file column (file, RCC or filename), and the sample ID "
                                  f"{i!r} inside the RCC files is shared by {len(f)} files ({', '.join(f[:3])}); "
                                  "add a column 'file' naming each RCC file", file=src)
-        empty = np.flatnonzero(_empty(raw))
+        empty = np.flatnonzero(missing_mask(raw))
         if empty.size:
             raise AssayDataError(f"column {key!r} has {empty.size} empty sample ID{'s' if empty.size > 1 else ''} "
                                  f"({row_list(empty)})", file=src, column=key, rows=(empty + 1).tolist())
         to_file = {i: f[0] for i, f in ids.items()}
-        ident = np.array([_label_text(v) for v in raw.tolist()], dtype=object)
+        ident = np.array([label_text(v) for v in raw.tolist()], dtype=object)
         names = np.array([to_file.get(i, "") for i in ident], dtype=object)
         what = "sample ID"
     shown = names if what == "RCC file" else ident
@@ -325,19 +324,13 @@ def _match_design(design, parsed, group, by):
     out = pd.DataFrame({"sample": names[used]})
     for col in [group] + ([by] if by else []):
         vals = d[col].iloc[used]
-        empty = used[_empty(vals)]
+        empty = used[missing_mask(vals)]
         if empty.size:
             raise AssayDataError(f"column {col!r} has {empty.size} empty cell{'s' if empty.size > 1 else ''} for RCC "
                                  f"files given ({row_list(empty)}); every RCC file needs a value", file=src,
                                  column=col, rows=(empty + 1).tolist())
-        out[col] = [_label_text(v) for v in vals.tolist()]
+        out[col] = [label_text(v) for v in vals.tolist()]
     return out, notes, left_out
-
-
-def _empty(raw) -> np.ndarray:
-    import pandas as pd
-
-    return pd.isna(raw).to_numpy() | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
 
 
 def _differential(norm, des, group, control, by, ci_level, *, background="threshold", src=None):
@@ -347,13 +340,12 @@ def _differential(norm, des, group, control, by, ci_level, *, background="thresh
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
 
-    from ._qpcr import _label_text
 
     endo = norm[norm.code_class == "Endogenous"]
     levels = list(dict.fromkeys(des[group]))
     if control is None:
         control = levels[0]
-    control = check_level(_label_text(control), levels, option="control", column=group, file=src)
+    control = check_level(label_text(control), levels, option="control", column=group, file=src)
     strata = list(dict.fromkeys(des[by])) if by else [None]
     rows, notes = [], []
     eps = np.finfo(float).eps

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from .._validate import check_level, check_order, row_list
+from .._validate import check_level, check_order, label_text, missing_mask, row_list
 from ..errors import AssayDataError
 from ._coexpr import correlate_one
 from ._cohort import (
@@ -18,8 +18,6 @@ from ._cohort import (
     gene_row,
     gene_vector,
     join_clinical,
-    label_text,
-    missing_cells,
     one_tumour_per_patient,
     parse_barcode,
 )
@@ -108,7 +106,7 @@ def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | 
         raise AssayDataError(f"column {by!r} is not in the clinical table", file=csrc, column=by)
     tidy = tidy.rename(columns={"value": gene})
     notes, left_out = [], {}
-    miss_by = missing_cells(tidy[by])
+    miss_by = missing_mask(tidy[by])
     if miss_by.any():
         k = int(miss_by.sum())
         left_out[by] = k
@@ -259,7 +257,7 @@ def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method:
                 raise AssayDataError(f"covariate column {c!r} is not in the clinical table", file=_src(clinical),
                                      column=c)
             raw = tidy[c]
-            miss = missing_cells(raw)
+            miss = missing_mask(raw)
             if miss.any():  # those samples are left out of the partial correlations (complete cases)
                 left_out[str(c)] = int(miss.sum())
             num = pd.to_numeric(raw.where(~miss), errors="coerce")

@@ -41,24 +41,6 @@ def _check_unique(names, what, src):
         seen[n] = i
 
 
-def label_text(v) -> str:
-    """A clinical label as written: text stays text ('01' is not '1'); a whole number read as a float loses its
-    '.0'."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def missing_cells(raw) -> np.ndarray:
-    """True where a cell is missing: NaN/None or one of R's and Excel's missing markers written as text."""
-    import pandas as pd
-
-    miss = pd.isna(raw).to_numpy()
-    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
-        miss = miss | raw.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
-    return miss
-
-
 def _unusable(out):
     """Infinite, or too large to square (sums of squares would overflow; see _validate.MAX_MAGNITUDE)."""
     from .._validate import MAX_MAGNITUDE

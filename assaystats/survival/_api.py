@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_level, check_order, renamed_keywords, row_list
+from .._validate import check_choice, check_level, check_order, label_text, missing_mask, renamed_keywords, row_list
 from ..errors import AssayDataError
 from ._cox import cox_fit
 from ._cutpoint import maxstat_logrank, split_by_rule
-from ._data import EVENT, TIME, missing_mask, numeric_or_categorical, survival_frame
+from ._data import EVENT, TIME, numeric_or_categorical, survival_frame
 from ._km import km_table, median_with_ci, rmst, surv_at
 from ._logrank import logrank, logrank_trend, pairwise_logrank
 
@@ -127,7 +127,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         levels = ["low", "high"]
         if order:
             levels, _ = check_order(order, levels, option="--order", column=f"{expression} ({cutoff})", file=src)
-        ref = check_level(_level_text(reference), levels, option="--control",
+        ref = check_level(label_text(reference), levels, option="--control",
                           column=f"{expression} ({cutoff})", file=src) if reference is not None else "low"
     elif group is not None:
         rule = f"groups from column {group!r}"
@@ -136,7 +136,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         all_levels = _ordered_levels(labels_all, numeric)
         present = set(frame["_group"])
         if order:
-            order_l, _ = check_order([_level_text(o) for o in order], all_levels, option="--order", column=group,
+            order_l, _ = check_order([label_text(o) for o in order], all_levels, option="--order", column=group,
                                      file=src)
             levels = [o for o in order_l if o in present]
             gone = [o for o in order_l if o not in present]
@@ -146,7 +146,7 @@ def analyze(data, *, time: str, event: str, event_value=None, group: str | None 
         else:
             levels = [lv for lv in all_levels if lv in present]
         if reference is not None:
-            ref = check_level(_level_text(reference), levels, option="--control", column=group, file=src)
+            ref = check_level(label_text(reference), levels, option="--control", column=group, file=src)
         else:
             ref = levels[0]
     else:
@@ -260,13 +260,6 @@ def _check_times(times):
             raise AssayDataError(f"times (survival reported at these times) must be finite numbers >= 0; got {v!r}")
         out.append(f)
     return out
-
-
-def _level_text(v) -> str:
-    """An option naming a level as text; a whole float (2.0 from a TOML study) names the level '2'."""
-    if _is_number(v) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def _group_labels(raw):

@@ -11,24 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import NA_MARKERS, check_columns, check_level, row_list
+from .._validate import NA_MARKERS, check_columns, check_level, missing_mask, row_list
 from ..errors import AssayDataError
 
-__all__ = ["EVENT", "TIME", "missing_mask", "numeric_or_categorical", "survival_frame"]
+__all__ = ["EVENT", "TIME", "numeric_or_categorical", "survival_frame"]
 
 #: internal column names of the analysed frame (never clash with a user's column: users' names are kept apart)
 TIME, EVENT = "_time", "_event"
-
-
-def missing_mask(raw) -> np.ndarray:
-    """True where a value is missing: NaN/None or one of R's and Excel's missing markers written as text."""
-    import pandas as pd
-
-    miss = pd.isna(raw).to_numpy()
-    if not (pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_datetime64_any_dtype(raw.dtype)):
-        text = raw.astype(str).str.strip()
-        miss = miss | text.isin(NA_MARKERS).to_numpy()
-    return miss
 
 
 def _clean(raw):
