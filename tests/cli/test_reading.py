@@ -191,3 +191,41 @@ def test_replicate_ids_of_a_dose_response_stay_distinct(tmp_path):
     assert sorted(set(reps.replicate)) == ["001", "01", "1"]
     comp = pd.read_csv(out / "tables" / "replicate_comparisons.csv")
     assert comp.n_group.iloc[0] == 3
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("g,v\nA,1\nB,2\n".encode("utf-16"), "UTF-16"),
+    (b"g,v\nA,1\x00\nB,2\n", "NUL bytes"),
+])
+def test_text_that_is_not_a_plain_table(tmp_path, capsys, content, needle):
+    f = tmp_path / "t.csv"
+    f.write_bytes(content)
+    out = tmp_path / "out"
+    assert_one_line_error(capsys, _compare(capsys, f, out), out, f, needle)
+
+
+def test_sheet_number_out_of_range(tmp_path):
+    f = tmp_path / "t.xlsx"
+    pd.DataFrame({"g": ["A", "B"], "v": [1, 2]}).to_excel(f, index=False)
+    with pytest.raises(AssayDataError, match="has no sheet number 3; it has 1"):
+        read_table(f, sheet=2)
+
+
+@pytest.mark.parametrize("line,needle", [('log2 = "yes"', "must be true or false"),
+                                          ("method = true", "takes a value, not true/false"),
+                                          ('method = { a = 1 }', "takes a value, not a table")])
+def test_study_values_of_the_wrong_kind(tmp_path, capsys, line, needle):
+    s = tmp_path / "s.toml"
+    s.write_text(f'[[analysis]]\nkind = "correlate"\ninput = "example:lihc_expression"\ngene = "ZFAS1"\n{line}\n')
+    out = tmp_path / "out"
+    code = main(["run", str(s), "--out", str(out)])
+    assert_one_line_error(capsys, code, out, s, "analysis 1 (correlate)", needle)
+
+
+def test_required_options_that_have_an_old_spelling(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["paired-genes", "example:notch_tumour_normal", "--gene", "gene", "--value", "log2_expression",
+                 "--group", "tissue", "--control", "normal", "--out", str(out)])
+    assert_one_line_error(capsys, code, out, None, "required: --subject")
+    code = main(["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH", "--out", str(out)])
+    assert_one_line_error(capsys, code, out, None, "required: --control")
