@@ -453,12 +453,8 @@ def _read_gene_set(path) -> list[str]:
 
 
 def _genes_table(args, spec):
-    """A genes x samples table: the first column (gene ids) is text."""
-    from .io import read_table
-
-    path = _resolve_input(spec)
-    first = read_table(path, labels=()).columns[0]
-    return _open_table(spec, labels=[first], args=args)
+    """A genes x samples table (read once): the first column (gene ids) is text."""
+    return _open_table(spec, labels=[0], args=args)
 
 
 def _run_correlate(args) -> Run:

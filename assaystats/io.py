@@ -38,7 +38,8 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
     """Read a tidy table (one row per observation, named columns) from CSV/TSV/Excel.
 
     - R's and Excel's missing-value markers (empty, ``NA``, ``NaN``, ``nan``, ``#N/A``) are missing in every column.
-    - Columns named in ``labels`` (ids and groups: sample, replicate, group, gene ...) are text, never numbers, so
+    - Columns named in ``labels`` (names, or 0-based positions such as 0 for the gene-id column of a genes x samples
+      table; ids and groups: sample, replicate, group, gene ...) are text, never numbers, so
       that ``01`` and ``1``, or ``1.1`` and ``1.10``, stay different ids; leading and trailing spaces are removed
       from them (counted in ``df.attrs["notes"]``).
     - Other columns that parse completely as numbers become numbers. In a table whose fields are separated by ';'
@@ -60,7 +61,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
         raise AssayDataError("is a folder, expected a table file (CSV, TSV or Excel)", file=name)
     if p.stat().st_size == 0:
         raise AssayDataError("the file is empty; expected a table with a header row", file=name)
-    labels = [str(c) for c in labels if c is not None]
+    labels = [c if isinstance(c, int) else str(c) for c in labels if c is not None]
     notes: list[str] = []
 
     if p.suffix.lower() in _EXCEL:
@@ -87,6 +88,8 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
         df.columns = header
         df = df.where(df.notna(), None)
     df = df.dropna(how="all")
+    labels = [str(df.columns[c]) if isinstance(c, int) else c for c in labels if not isinstance(c, int) or
+              -len(df.columns) <= c < len(df.columns)]
     for c in df.columns:
         col = df[c]
         if str(c) in labels:

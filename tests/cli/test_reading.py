@@ -229,3 +229,10 @@ def test_required_options_that_have_an_old_spelling(tmp_path, capsys):
     assert_one_line_error(capsys, code, out, None, "required: --subject")
     code = main(["qpcr", "example:zfas1_qpcr", "--reference-gene", "GAPDH", "--out", str(out)])
     assert_one_line_error(capsys, code, out, None, "required: --control")
+
+
+def test_labels_by_position_read_the_gene_id_column_as_text(tmp_path):
+    f = tmp_path / "expr.tsv"
+    f.write_text("gene_id\tS1\tS2\n01\t1.5\t2\n1\t3\t4\n")
+    t = read_table(f, labels=[0])
+    assert t["gene_id"].tolist() == ["01", "1"] and pd.api.types.is_numeric_dtype(t["S1"])
