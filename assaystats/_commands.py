@@ -442,11 +442,14 @@ def _read_gene_set(path) -> list[str]:
     if p.is_dir():
         raise AssayDataError("is a folder, expected a gene list or a GMT file", file=str(path))
     genes = []
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = [x.strip() for x in line.replace(",", "\t").split("\t") if x.strip()]
-        if not parts:
-            continue
-        genes += parts[2:] if p.suffix.lower() == ".gmt" else parts[:1]
+    if p.suffix.lower() == ".gmt":
+        from .io import read_gmt
+
+        genes = [g for gs in read_gmt(p).values() for g in gs]
+    else:  # a list: the first field of each line (a gene, then perhaps a description)
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = [x.strip() for x in line.replace(",", "\t").split("\t") if x.strip()]
+            genes += parts[:1]
     if not genes:
         raise AssayDataError("the gene set is empty", file=str(path))
     return list(dict.fromkeys(genes))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import AssayDataError, OutputExistsError
 
-__all__ = ["read_table", "read_rcc", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
+__all__ = ["read_table", "read_rcc", "read_gmt", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
 
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
 
@@ -437,6 +437,17 @@ def _seal(folder: Path) -> None:
     info = {"written_by": PROVENANCE_MARKER, **info}
     info["files"] = [e for e in _manifest(folder) if e != "provenance.json"]
     write_json(info, prov)
+
+
+def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Gene sets from a GMT file: name, description (may be empty), genes, tab-separated; empty fields are skipped
+    among the genes only, so an empty description never swallows the first gene."""
+    sets: dict[str, list[str]] = {}
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].strip():
+            sets[parts[0].strip()] = [g.strip() for g in parts[2:] if g.strip()]
+    return sets
 
 
 def write_json(obj, path: str | os.PathLike) -> None:

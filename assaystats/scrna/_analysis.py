@@ -42,14 +42,11 @@ def read_gene_sets(path=None) -> dict:
     if not p.is_file():
         raise AssayDataError("gene-set file not found" if not p.exists() else "gene-set path is not a file",
                              file=str(p))
-    text = p.read_text(encoding="utf-8", errors="replace")
     if p.suffix.lower() == ".gmt":
-        sets = {}
-        for line in text.splitlines():
-            parts = line.split("\t")  # the description (2nd field) may be empty
-            if len(parts) >= 2 and parts[0].strip():
-                sets[parts[0].strip()] = [g.strip() for g in parts[2:] if g.strip()]
-        return sets
+        from ..io import read_gmt
+
+        return read_gmt(p)
+    text = p.read_text(encoding="utf-8", errors="replace")
     return {p.stem: [g.strip() for g in text.replace(",", "\n").splitlines() if g.strip() and not g.startswith("#")]}
 
 

@@ -236,3 +236,15 @@ def test_labels_by_position_read_the_gene_id_column_as_text(tmp_path):
     f.write_text("gene_id\tS1\tS2\n01\t1.5\t2\n1\t3\t4\n")
     t = read_table(f, labels=[0])
     assert t["gene_id"].tolist() == ["01", "1"] and pd.api.types.is_numeric_dtype(t["S1"])
+
+
+def test_gmt_with_an_empty_description_keeps_its_first_gene(tmp_path):
+    """The command's gene-set reader dropped empty fields before taking genes from the third field on, so a GMT line
+    with an empty description lost its first gene; both readers now use io.read_gmt."""
+    from assaystats._commands import _read_gene_set
+    from assaystats.io import read_gmt
+
+    f = tmp_path / "sets.gmt"
+    f.write_text("STEM\t\tEPCAM\tSOX2\nNOTCH\tcore genes\tNOTCH1\t\tHES1\n")
+    assert read_gmt(f) == {"STEM": ["EPCAM", "SOX2"], "NOTCH": ["NOTCH1", "HES1"]}
+    assert _read_gene_set(f) == ["EPCAM", "SOX2", "NOTCH1", "HES1"]
