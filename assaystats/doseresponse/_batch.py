@@ -263,6 +263,12 @@ def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed
     from ._api import _internal_fixed
     from ._batch_result import BatchFitResult
 
+    if type(data).__module__.startswith("dask"):
+        # a dask DataFrame: fitted partition by partition with this same function (see _dask.py)
+        from ._dask import fit_many_dask
+
+        return fit_many_dask(data, dose=dose, response=response, curve=curve, model=model, fixed=fixed,
+                             ci_level=ci_level, source=source, slope_limit=slope_limit, fallback=fallback)
     src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
     if not isinstance(data, pd.DataFrame):
         raise AssayDataError("data must be a pandas DataFrame (one row per well)")
