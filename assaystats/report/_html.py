@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from .._result import _cell, versions
 
-__all__ = ["build_report", "figure_to_png_bytes", "render_table_html"]
+__all__ = ["build_report", "figure_to_png_bytes", "figure_to_svg_bytes", "render_report", "render_table_html"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,18 +27,35 @@ def figure_to_png_bytes(fig, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
-def render_table_html(df, digits: int = 4, max_rows: int = 200) -> Markup:
-    """An HTML table with formatted numbers; cells are escaped."""
+def render_table_html(df, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
+                      more: str = "more rows in the CSV file") -> Markup:
+    """An HTML table with formatted numbers; cells are escaped. With ``width`` (in characters, for print), a table
+    wider than that is split into several tables of consecutive columns, each repeating the first column, so that
+    every block fits the page; ``more`` ends the note on the rows left out after ``max_rows``."""
     cols = [str(c) for c in df.columns]
-    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
-    body = []
-    for i, row in enumerate(df.itertuples(index=False)):
-        if i >= max_rows:
-            body.append(f'<tr><td colspan="{len(cols)}">… {len(df) - max_rows} more rows in the CSV file</td></tr>')
-            break
-        cells = "".join(f"<td>{escape(_cell(v, c, digits))}</td>" for v, c in zip(row, cols))
-        body.append(f"<tr>{cells}</tr>")
-    return Markup(f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    shown = min(len(df), max_rows)
+    cells = [[_cell(v, c, digits) for v, c in zip(row, cols)] for row in df.head(shown).itertuples(index=False)]
+    blocks = [list(range(len(cols)))]
+    if width is not None and len(cols) > 2:
+        need = [max([len(c)] + [len(r[j]) for r in cells]) + 3 for j, c in enumerate(cols)]
+        blocks, cur, used = [], [0], need[0]
+        for j in range(1, len(cols)):
+            if len(cur) > 1 and used + need[j] > width:
+                blocks.append(cur)
+                cur, used = [0], need[0]
+            cur.append(j)
+            used += need[j]
+        blocks.append(cur)
+    out = []
+    for k, idx in enumerate(blocks):
+        head = "".join(f"<th>{escape(cols[j])}</th>" for j in idx)
+        body = ["<tr>" + "".join(f"<td>{escape(r[j])}</td>" for j in idx) + "</tr>" for r in cells]
+        if len(df) > shown:
+            body.append(f'<tr><td colspan="{len(idx)}">\u2026 {len(df) - shown} {escape(more)}</td></tr>')
+        cap = (f'<caption>columns {idx[1] + 1}\u2013{idx[-1] + 1} of {len(cols)}</caption>'
+               if len(blocks) > 1 and k > 0 else "")
+        out.append(f'<table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    return Markup("".join(out))
 
 
 def _data_notes(res) -> list[str]:
@@ -51,7 +68,7 @@ def _data_notes(res) -> list[str]:
     return notes
 
 
-def _table_entry(name, df) -> dict:
+def _table_entry(name, df, width: int | None = None) -> dict:
     """A report table; a long text column with one value in every row (a method statement) is shown once above the
     table instead of in each row (the CSV file keeps the column)."""
     notes = []
@@ -60,7 +77,7 @@ def _table_entry(name, df) -> dict:
         if len(df) > 1 and col.dtype == object and col.nunique(dropna=False) == 1 and len(str(col.iloc[0])) > 40:
             notes.append(f"{c} (every row): {col.iloc[0]}")
             df = df.drop(columns=c)
-    return {"name": name, "notes": notes, "html": render_table_html(df)}
+    return {"name": name, "notes": notes, "html": render_table_html(df, width=width)}
 
 
 def _summary_html(text: str) -> Markup:
@@ -81,44 +98,75 @@ def _summary_html(text: str) -> Markup:
     return Markup("".join(out))
 
 
-def build_report(results: Sequence, path, *, title: str = "assaystats report",
-                 inputs: Sequence[Mapping] = (), figures: Mapping[str, bytes] | None = None,
-                 parameters: Mapping | None = None) -> Path:
-    """Write ``path`` (HTML). ``figures`` maps figure names to PNG bytes already rendered (the CLI renders
-    once and writes both the files and the report); missing figures are rendered from the Results."""
+def figure_to_svg_bytes(fig) -> bytes:
+    """The figure as SVG (vector; texts drawn as paths, so the file needs no fonts)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+#: characters of a 7.5 pt table row across an A4 page (the print layout splits wider tables into blocks)
+PRINT_WIDTH = 140
+
+_MIME = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def render_report(results: Sequence, *, title: str = "assaystats report", inputs: Sequence[Mapping] = (),
+                  figures: Mapping | None = None, parameters: Mapping | None = None,
+                  figure_format: str = "png", table_width: int | None = None) -> str:
+    """The report as HTML text (what :func:`build_report` writes and :func:`build_pdf` prints). ``figures`` maps
+    figure names, or (result index, name) pairs, to image bytes of ``figure_format`` ('png' or 'svg') already
+    rendered; missing figures are rendered from the Results. ``table_width`` (characters; the PDF passes
+    ``PRINT_WIDTH``) splits wider tables into blocks of columns that fit a printed page."""
     import jinja2
 
+    if figure_format not in _MIME:
+        raise ValueError(f"figure_format must be 'png' or 'svg', not {figure_format!r}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
                              autoescape=jinja2.select_autoescape(["html", "j2"], default=True))
     tpl = env.get_template("report.html.j2")
     figures = dict(figures or {})
+    render = figure_to_png_bytes if figure_format == "png" else figure_to_svg_bytes
     sections = []
     for i, res in enumerate(results):
         figs = []
         for name, make in res.figures().items():
-            png = figures.get((i, name), figures.get(name))
-            if png is None:
+            data = figures.get((i, name), figures.get(name))
+            if data is None:
                 import matplotlib.pyplot as plt
 
-                fig = make()
-                png = figure_to_png_bytes(fig)
-                plt.close(fig)
-            figs.append({"name": name, "data": base64.b64encode(png).decode("ascii")})
+                from .._result import plain_text
+
+                fig = plain_text(make())
+                try:
+                    data = render(fig)
+                finally:
+                    plt.close(fig)
+            figs.append({"name": name, "mime": _MIME[figure_format],
+                         "data": base64.b64encode(data).decode("ascii")})
         label = res.meta.get("section_title") if hasattr(res, "meta") else None
         sections.append({
             "title": f"{i + 1}. {label or res.title}" if len(results) > 1 else (label or res.title),
             "summary": _summary_html(res.summary()),
             "figures": figs,
-            "tables": [_table_entry(n, df) for n, df in res.tables().items() if df is not None],
+            "tables": [_table_entry(n, df, table_width) for n, df in res.tables().items() if df is not None],
             "methods": res.methods(),
             "notes": [n for n in _data_notes(res) if n not in res.summary()],  # once: not again if the summary has it
         })
     extra = set()
     for res in results:
         extra.update(res.meta.get("extra_versions", []))
-    html = tpl.render(title=title, sections=sections, inputs=list(inputs), parameters=dict(parameters or {}),
+    return tpl.render(title=title, sections=sections, inputs=list(inputs), parameters=dict(parameters or {}),
                       versions=versions(*sorted(extra)),
                       created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def build_report(results: Sequence, path, *, title: str = "assaystats report",
+                 inputs: Sequence[Mapping] = (), figures: Mapping | None = None,
+                 parameters: Mapping | None = None) -> Path:
+    """Write ``path`` (HTML). ``figures`` maps figure names to PNG bytes already rendered (the CLI renders
+    once and writes both the files and the report); missing figures are rendered from the Results."""
+    html = render_report(results, title=title, inputs=inputs, figures=figures, parameters=parameters)
     p = Path(path)
     p.write_text(html, encoding="utf-8")
     return p
