@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import AssayDataError
-from ._rank import rank_rows, row_blocks, tie_runs
+from ._rank import jit_run, map_blocks, rank_rows, row_blocks, tie_runs, use_jit
 
 __all__ = ["correlate_one", "rank_rows"]
 
@@ -73,15 +73,25 @@ def _spearman_complete(x, Y):
     the rank sum of a row is always n (n + 1) / 2."""
     g, n = Y.shape
     xc = stats.rankdata(x)
-    xc -= xc.mean()
+    xc -= xc.mean()  # half-integers: every sum below is exact, so the two paths agree bit for bit
     num = np.empty(g)
     ss = np.empty(g)
-    for b in row_blocks(g, n):
-        order, first, length, rank = tie_runs(Y[b])
-        rows = first // n
-        run_sums = np.add.reduceat(xc[order].ravel(), first)
-        num[b] = np.bincount(rows, weights=rank * run_sums, minlength=order.shape[0])
-        ss[b] = np.bincount(rows, weights=length * rank * rank, minlength=order.shape[0])
+    if use_jit(Y.size):  # numba: one pass per row over the sorted keys (_rank_jit.py)
+        from ._rank_jit import kernels
+
+        kernel = kernels()["spearman_sorted"]
+
+        def block(b):
+            jit_run(kernel, np.ascontiguousarray(Y[b], dtype=np.float64), xc, num[b], ss[b], per_row=(1, 2),
+                    writes=(1, 2))
+    else:
+        def block(b):
+            order, first, length, rank = tie_runs(Y[b])
+            rows = first // n
+            run_sums = np.add.reduceat(xc[order].ravel(), first)
+            num[b] = np.bincount(rows, weights=rank * run_sums, minlength=order.shape[0])
+            ss[b] = np.bincount(rows, weights=length * rank * rank, minlength=order.shape[0])
+    map_blocks(block, row_blocks(g, n))
     ss -= n * ((n + 1) / 2) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         return num / np.sqrt(np.maximum(ss, 0.0) * (xc @ xc)), np.full(g, n)
@@ -112,26 +122,39 @@ def _spearman_pairwise(x, Y):
     b = np.minimum.accumulate(np.where(end, pos, n - 1)[::-1])[::-1]  # last sorted position of the group
     r = np.empty(g)
     m = np.empty(g, int)
-    for blk in row_blocks(g, n):
+    jit = use_jit(Y.size)
+    if jit:
+        from ._rank_jit import kernels
+
+        kernel = kernels()["pairwise_sorted"]
+
+    def block(blk):
         Yb = Y[blk]
         gb = Yb.shape[0]
         ok = np.isfinite(Yb) & okx[None, :]
         m[blk] = mb = ok.sum(axis=1)
-        oks = ok[:, ox]
-        C = np.zeros((gb, n + 1))
-        np.cumsum(oks, axis=1, out=C[:, 1:])
-        rx = np.zeros((gb, n))  # ranks of x among each gene's complete samples, 0 elsewhere, in x's original order
-        rx[:, ox] = np.where(oks, (C[:, a] + C[:, b + 1] + 1) * 0.5, 0.0)
-        order, first, length, rank = tie_runs(np.where(ok, Yb, np.nan))
-        rows = first // n
-        keep = (first - rows * n) < mb[rows]  # runs of complete samples (the NaN runs sort last)
-        run_sums = np.add.reduceat(np.take_along_axis(rx, order, axis=1).ravel(), first)
-        num = np.bincount(rows, weights=np.where(keep, rank * run_sums, 0.0), minlength=gb)
-        ssy = np.bincount(rows, weights=np.where(keep, length * rank * rank, 0.0), minlength=gb)
-        ssx = np.einsum("ij,ij->i", rx, rx)
+        if jit:  # numba: x's ranks and the gene's tie runs in one pass per row (_rank_jit.py)
+            num, ssx, ssy = np.empty(gb), np.empty(gb), np.empty(gb)
+            jit_run(kernel, np.where(ok, Yb, np.nan), mb, ox, a, b, okx, num, ssx, ssy, per_row=(0, 5, 6, 7),
+                    writes=(5, 6, 7))
+        else:
+            oks = ok[:, ox]
+            C = np.zeros((gb, n + 1))
+            np.cumsum(oks, axis=1, out=C[:, 1:])
+            rx = np.zeros((gb, n))  # ranks of x among each gene's complete samples, 0 elsewhere, in x's order
+            rx[:, ox] = np.where(oks, (C[:, a] + C[:, b + 1] + 1) * 0.5, 0.0)
+            order, first, length, rank = tie_runs(np.where(ok, Yb, np.nan))
+            rows = first // n
+            keep = (first - rows * n) < mb[rows]  # runs of complete samples (the NaN runs sort last)
+            run_sums = np.add.reduceat(np.take_along_axis(rx, order, axis=1).ravel(), first)
+            num = np.bincount(rows, weights=np.where(keep, rank * run_sums, 0.0), minlength=gb)
+            ssy = np.bincount(rows, weights=np.where(keep, length * rank * rank, 0.0), minlength=gb)
+            ssx = np.einsum("ij,ij->i", rx, rx)
         c = mb * ((mb + 1) / 2) ** 2
         with np.errstate(invalid="ignore", divide="ignore"):
             r[blk] = (num - c) / np.sqrt(np.maximum(ssx - c, 0.0) * np.maximum(ssy - c, 0.0))
+
+    map_blocks(block, row_blocks(g, n))
     return r, m
 
 

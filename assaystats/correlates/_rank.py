@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rank_rows", "row_blocks", "sorted_ranks", "tie_runs"]
+__all__ = ["map_blocks", "rank_rows", "row_blocks", "sorted_ranks", "tie_runs", "use_jit"]
 
 _BLOCK_ELEMS = 1 << 17  # values per block of rows (1 MB of float64: the linear passes run in cache)
 
@@ -85,6 +85,79 @@ def row_blocks(g, n):
     return [slice(i, i + step) for i in range(0, g, step)]
 
 
+def use_jit(size: int) -> bool:
+    """Whether the numba kernels (_rank_jit.py) run the passes around the sort of a matrix of `size` values: numba
+    installed and the matrix large enough to repay the kernels' loading (about 0.3 s from numba's disk cache, a few
+    seconds the first time they compile). Both paths give the same ranks and sums bit for bit (exact arithmetic on
+    half-integers), so the choice never changes a result."""
+    if _USE_JIT is False or (_USE_JIT is None and size < _JIT_MIN_SIZE):
+        return False
+    from . import _rank_jit
+
+    return _rank_jit.available()
+
+
+_USE_JIT = None  # None: by size; True / False: always / never (tests compare the two paths); not a user setting
+_JIT_MIN_SIZE = 1 << 21  # values (16 MB of float64)
+
+
+def threads(n_blocks: int) -> int:
+    """Threads for n_blocks blocks of rows: the cores this process may use (at most 8), one block at least each.
+    The sort and the numba kernels release the GIL, so blocks of rows run in parallel."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8, n_blocks))
+
+
+def map_blocks(fn, blocks):
+    """fn(block) for every block of rows, on threads when there are several cores (fn writes its own rows of
+    preallocated outputs, so the result does not depend on the scheduling)."""
+    k = threads(len(blocks))
+    if k == 1:
+        for b in blocks:
+            fn(b)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(k) as pool:
+        for _ in pool.map(fn, blocks):  # re-raises the first exception
+            pass
+
+
+def jit_sorted_keys(B):
+    """(keys, low): the rows of B (2-D float64, C order) as packed sort keys, sorted (numba key building, numpy sort),
+    and the mask of the index bits."""
+    from ._rank_jit import kernels
+
+    n = B.shape[1]
+    bits = max(1, (n - 1).bit_length())
+    keys = kernels()["build_keys"](B, bits)
+    keys.sort(axis=1)
+    return keys, np.uint64((1 << bits) - 1)
+
+
+def jit_run(kernel, B, *args, per_row=(), writes=()):
+    """Run a _rank_jit kernel over the rows of block B (2-D float64, C order) from their sorted packed keys, then
+    redo the rows it flags (values that differ only in the dropped key bits) with the stable argsort as keys (every
+    bit an index). per_row: positions in args of the per-row arrays (inputs and outputs), taken for the redone rows;
+    writes: those among them the kernel fills, written back."""
+    keys, low = jit_sorted_keys(B)
+    bad = np.zeros(B.shape[0], bool)
+    kernel(keys, low, B, *args, bad)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        order = np.argsort(B[rows], axis=1, kind="stable").astype(np.uint64)
+        sub = [a[rows] if i in per_row else a for i, a in enumerate(args)]
+        kernel(order, np.uint64(np.iinfo(np.uint64).max), np.ascontiguousarray(B[rows]), *sub,
+               np.zeros(rows.size, bool))
+        for i in writes:
+            args[i][rows] = sub[i]
+
+
 def rank_rows(M):
     """Average ranks along the rows of M (as ``scipy.stats.rankdata(row, method='average')``), NaN kept as NaN.
 
@@ -103,9 +176,18 @@ def rank_rows(M):
         bad = ~np.isfinite(M2)
         if bad.any():  # missing (NaN, +-inf) values sort last as NaN and are not ranked
             M2 = np.where(bad, np.nan, M2)
-        for b in row_blocks(g, n):  # blocks of rows bound the work space; each block is fully vectorised
-            order, ranks = sorted_ranks(M2[b])
-            np.put_along_axis(out[b], order, ranks, axis=1)
+        if use_jit(M2.size):
+            from ._rank_jit import kernels
+
+            kernel = kernels()["rank_sorted"]
+
+            def block(b):
+                jit_run(kernel, np.ascontiguousarray(M2[b]), out[b], per_row=(0,), writes=(0,))
+        else:
+            def block(b):  # each block is fully vectorised; blocks bound the work space
+                order, ranks = sorted_ranks(M2[b])
+                np.put_along_axis(out[b], order, ranks, axis=1)
+        map_blocks(block, row_blocks(g, n))
         if bad.any():
             out[bad] = np.nan
     return out[0] if one_d else out

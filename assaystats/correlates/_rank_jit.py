@@ -1,0 +1,171 @@
+"""Optional numba kernels for _rank.py and _coexpr.py: the linear passes around the sort, fused into one pass per row.
+
+Why hand-written (benchmarks/bench_coexpression.py, issue 13): after numpy's SIMD sort of the packed keys, the numpy
+path makes about ten passes over each block (gather the values at the sort order, compare neighbours, flatnonzero,
+diff, gather x's ranks, reduceat, bincount); here one loop per row walks the sorted keys once, finds the tie runs by
+comparing each value with its left neighbour and accumulates what the caller needs (the ranks, or the Spearman sums).
+The sort itself stays numpy's (np.sort of uint64, faster than numba's own sort) and the key building is one pass.
+
+Every sum the kernels form is exact (ranks are multiples of 1/2, x's centred ranks too), so the results equal the
+numpy path bit for bit whatever the order of summation (tested in tests/correlates/test_rank_jit.py).
+All kernels release the GIL, so blocks of rows can run on several threads.
+
+numba is optional: ``available()`` is False without it and _rank falls back to the numpy path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_KERNELS = None
+
+
+def kernels():
+    """The compiled kernels (compiled on first use, cached on disk by numba), or None without numba."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            _KERNELS = _compile()
+        except ImportError:
+            _KERNELS = False
+    return _KERNELS or None
+
+
+def available() -> bool:
+    return kernels() is not None
+
+
+def _compile():
+    import numba
+
+    jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+
+    @jit
+    def build_keys(B, bits):
+        """Sort keys of the rows of B (2-D float64, C order): order-preserving uint64 bits of the value with the
+        lowest `bits` bits replaced by the column index (ties of the kept bits are ordered by index)."""
+        g, n = B.shape
+        Bi = B.view(np.int64)
+        keys = np.empty((g, n), np.uint64)
+        low = (np.int64(1) << bits) - 1
+        sign = np.int64(-9223372036854775807 - 1)
+        for r in range(g):
+            for j in range(n):
+                i = Bi[r, j]
+                f = (i >> 63) | sign  # all bits for negatives, the sign bit for the rest
+                keys[r, j] = np.uint64(((f ^ i) & ~low) | j)
+        return keys
+
+    @jit
+    def rank_sorted(keys, low, B, out, bad):
+        """Average ranks of each row of B written to out (rankdata 'average'); keys: the rows' sorted keys, the
+        column index in the bits `low`. A row whose values come out of order (values closer than the dropped key
+        bits) is flagged in bad and left to the caller. Missing values (NaN) must be set by the caller afterwards."""
+        g, n = keys.shape
+        for r in range(g):
+            if n == 0:
+                continue
+            a = 0
+            prev = B[r, np.int64(keys[r, 0] & low)]
+            for k in range(1, n + 1):
+                if k < n:
+                    j = np.int64(keys[r, k] & low)
+                    v = B[r, j]
+                    if v == prev:
+                        continue
+                    if v < prev:
+                        bad[r] = True
+                        break
+                    prev = v
+                rank = a + 0.5 * (k - a) + 0.5
+                for q in range(a, k):
+                    out[r, np.int64(keys[r, q] & low)] = rank
+                a = k
+
+    @jit
+    def spearman_sorted(keys, low, B, xc, num, ss, bad):
+        """Per row of B: num = sum of rank * xc over the samples and ss = sum of rank^2 (average ranks, ties)."""
+        g, n = keys.shape
+        for r in range(g):
+            a = 0
+            j = np.int64(keys[r, 0] & low)
+            prev = B[r, j]
+            s = xc[j]
+            tn = 0.0
+            ts = 0.0
+            for k in range(1, n + 1):
+                if k < n:
+                    j = np.int64(keys[r, k] & low)
+                    v = B[r, j]
+                    if v == prev:
+                        s += xc[j]
+                        continue
+                    if v < prev:
+                        bad[r] = True
+                        break
+                    prev = v
+                length = k - a
+                rank = a + 0.5 * length + 0.5
+                tn += rank * s
+                ts += length * rank * rank
+                a = k
+                if k < n:
+                    s = xc[j]
+            num[r] = tn
+            ss[r] = ts
+
+    @jit
+    def pairwise_sorted(keys, low, Z, m, ox, ga, gb, okx, num, ssx, ssy, bad):
+        """Spearman sums over each pair's complete samples. Z: the rows with the samples missing in x or the gene
+        set to NaN (sorted last), m: complete samples per row; ox: x's argsort, ga / gb: first / last sorted
+        position of each sorted sample's tie group of x, okx: x present. x is ranked among the row's complete
+        samples by running counts along ox (as _coexpr._spearman_pairwise)."""
+        g, n = keys.shape
+        C = np.empty(n + 1)
+        rx = np.empty(n)
+        for r in range(g):
+            C[0] = 0.0
+            for k in range(n):
+                j = ox[k]
+                C[k + 1] = C[k] + (1.0 if (okx[j] and Z[r, j] == Z[r, j]) else 0.0)
+            sx = 0.0
+            for k in range(n):
+                j = ox[k]
+                if okx[j] and Z[r, j] == Z[r, j]:
+                    rv = (C[ga[k]] + C[gb[k] + 1] + 1) * 0.5
+                    rx[j] = rv
+                    sx += rv * rv
+                else:
+                    rx[j] = 0.0
+            ssx[r] = sx
+            mr = m[r]
+            tn = 0.0
+            ts = 0.0
+            if mr > 0:
+                a = 0
+                j = np.int64(keys[r, 0] & low)
+                prev = Z[r, j]
+                s = rx[j]
+                for k in range(1, mr + 1):
+                    if k < mr:
+                        j = np.int64(keys[r, k] & low)
+                        v = Z[r, j]
+                        if v == prev:
+                            s += rx[j]
+                            continue
+                        if v < prev:
+                            bad[r] = True
+                            break
+                        prev = v
+                    length = k - a
+                    rank = a + 0.5 * length + 0.5
+                    tn += rank * s
+                    ts += length * rank * rank
+                    a = k
+                    if k < mr:
+                        s = rx[j]
+            num[r] = tn
+            ssy[r] = ts
+
+    return {"build_keys": build_keys, "rank_sorted": rank_sorted, "spearman_sorted": spearman_sorted,
+            "pairwise_sorted": pairwise_sorted}
