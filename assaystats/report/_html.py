@@ -99,9 +99,19 @@ def _summary_html(text: str) -> Markup:
 
 
 def figure_to_svg_bytes(fig) -> bytes:
-    """The figure as SVG (vector; texts drawn as paths, so the file needs no fonts)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg")
+    """The figure as SVG (vector; texts drawn as paths, so the file needs no fonts). Images (heatmaps) are embedded
+    with one pixel per data cell (``interpolation='none'``) instead of being resampled to a screen-sized raster."""
+    from matplotlib.image import AxesImage
+
+    images = [(im, im.get_interpolation()) for im in fig.findobj(AxesImage)]
+    try:
+        for im, _ in images:
+            im.set_interpolation("none")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg")
+    finally:
+        for im, interp in images:
+            im.set_interpolation(interp)
     return buf.getvalue()
 
 
