@@ -11,7 +11,9 @@ and offering
 - ``plot(ax=None)``: draws the computed result on an Axes and returns it (never shows or saves);
 - ``figures()``: the named figures the report embeds (name -> zero-argument callable returning a Figure);
 - ``summary()``: a few sentences in plain words; ``methods()``: the methods paragraph;
-- ``to_markdown()`` and ``to_dict()`` (JSON-safe).
+- ``to_markdown()`` and ``to_dict()`` (JSON-safe);
+- ``str(res)`` / ``print(res)``: the summary and the main table as plain text; ``repr(res)``: one short line;
+  ``_repr_html_()``: the same for notebooks (summary, main table, main figure), every user string escaped.
 
 Rounding, p-value formatting and asterisks belong to the presentation layer (``format_number``,
 ``format_p``) and never to the tables.
@@ -24,11 +26,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Result", "format_number", "format_p", "p_words", "one_axes_figure", "versions", "markdown_table",
-           "short_label", "plain_text", "layout", "LABEL_LIMIT"]
+__all__ = [
+    "DISPLAY_ROWS",
+    "LABEL_LIMIT",
+    "Result",
+    "format_number",
+    "format_p",
+    "html_table",
+    "layout",
+    "markdown_table",
+    "one_axes_figure",
+    "p_words",
+    "plain_text",
+    "short_label",
+    "summary_html",
+    "text_table",
+    "versions",
+]
 
 #: labels longer than this many characters are shortened in figures (tables keep the full text)
 LABEL_LIMIT = 40
+
+#: rows of the main table shown by ``str(res)`` and in notebooks (the whole table is ``res.table``)
+DISPLAY_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,13 @@ class Result:
 
     title: ClassVar[str] = "Result"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # subclasses are @dataclass(frozen=True): without this, the decorator would write a __repr__ printing every
+        # field (whole DataFrames); dataclasses never replace a __repr__ the class itself defines
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
+
     # -- protocol -------------------------------------------------------------------------------
     def tables(self) -> dict[str, Any]:
         return {"table": self.table}
@@ -45,7 +72,7 @@ class Result:
     def figures(self) -> dict[str, Callable[[], Any]]:
         return {}
 
-    def plot(self, ax=None):  # pragma: no cover - overridden
+    def plot(self, ax: Any = None) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError(f"{type(self).__name__} has no plot")
 
     def summary(self) -> str:
@@ -74,9 +101,85 @@ class Result:
             parts += ["### Methods", "", m, ""]
         return "\n".join(parts)
 
+    # -- display --------------------------------------------------------------------------------
     def __repr__(self) -> str:  # compact, so that notebooks do not print whole tables
-        names = ", ".join(f"{k}[{len(v)}]" for k, v in self.tables().items())
+        names = ", ".join(f"{k}[{len(v)}]" for k, v in self.tables().items() if v is not None)
         return f"<{type(self).__name__}: {self.title}; tables: {names}>"
+
+    def _heading(self) -> str:
+        label = self.meta.get("section_title")
+        return f"{label} ({self.title})" if label else self.title
+
+    def _other_tables(self) -> str:
+        main = self.table
+        rest = [f"{k}[{len(v)}]" for k, v in self.tables().items() if v is not None and v is not main]
+        return ("more tables in res.tables(): " + ", ".join(rest)) if rest else ""
+
+    def __str__(self) -> str:
+        """The summary and the main table as plain text (``print(res)``)."""
+        head = self._heading()
+        parts = [head, "=" * min(len(head), 100)]
+        s = self.summary().strip()
+        if s:
+            parts += [s, ""]
+        if self.table is not None:
+            parts.append(text_table(self.table, max_rows=DISPLAY_ROWS))
+        other = self._other_tables()
+        if other:
+            parts += ["", other]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the summary, the main table (first ``DISPLAY_ROWS`` rows) and the main figure, as one
+        HTML fragment; every user string escaped."""
+        from markupsafe import escape
+
+        parts = [f'<div class="assaystats-result"><h4 style="margin:.2em 0">{escape(self._heading())}</h4>',
+                 summary_html(self.summary())]
+        fig = _main_figure_png(self)
+        if fig:
+            import base64
+
+            parts.append(f'<img alt="{escape(self.title)}" style="max-width:100%" '
+                         f'src="data:image/png;base64,{base64.b64encode(fig).decode("ascii")}">')
+        if self.table is not None:
+            parts.append(str(html_table(self.table, max_rows=DISPLAY_ROWS, more="more rows in res.table")))
+        other = self._other_tables()
+        if other:
+            parts.append(f"<p><small>{escape(other)}</small></p>")
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def _main_figure_png(res: Result, dpi: int = 90) -> bytes | None:
+    """The Result's first report figure (``figures()``, drawn by ``plot()`` on a figure of the right size, e.g. the
+    Kaplan-Meier curves with their number-at-risk table), else ``plot()`` on a fresh Axes; as PNG bytes. Every
+    figure opened here is closed; any failure gives no figure (display must not fail)."""
+    import io
+
+    try:
+        import matplotlib.pyplot as plt
+    except Exception:  # noqa: BLE001 - display must not fail; matplotlib is a dependency  # pragma: no cover
+        return None
+    before = set(plt.get_fignums())
+    try:
+        makers = list(res.figures().values())
+        if makers:
+            fig = makers[0]()
+        else:
+            with plt.rc_context({"text.parse_math": False}):
+                fig, ax = plt.subplots(figsize=(6.4, 4.2))
+                res.plot(ax=ax)
+                layout(fig)
+        plain_text(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    except Exception:  # noqa: BLE001 - any failure of drawing: the display goes on without the figure
+        return None
+    finally:
+        for num in set(plt.get_fignums()) - before:
+            plt.close(num)
 
 
 def _records(df) -> list[dict[str, Any]]:
@@ -201,6 +304,77 @@ def p_words(p) -> str:
     """'= 0.012' or '< 0.0001', for sentences such as 'p = 0.012'."""
     s = format_p(p)
     return s if s.startswith("<") else f"= {s}"
+
+
+def summary_html(text: str) -> Any:
+    """Plain text with '- ' bullet lines to HTML (escaped), keeping the order of paragraphs and lists."""
+    from markupsafe import Markup, escape
+
+    out, items = [], []
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            items.append(f"<li>{escape(line[2:])}</li>")
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if line:
+            out.append(f"<p>{escape(line)}</p>")
+    if items:
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return Markup("".join(out))
+
+
+def html_table(df, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
+               more: str = "more rows in the CSV file") -> Any:
+    """An HTML table (markupsafe.Markup) with formatted numbers; every cell and header escaped. With ``width`` (in
+    characters, for print), a table wider than that is split into several tables of consecutive columns, each
+    repeating the first column, so that every block fits the page; ``more`` ends the note on the rows left out
+    after ``max_rows``."""
+    from markupsafe import Markup, escape
+
+    cols = [str(c) for c in df.columns]
+    shown = min(len(df), max_rows)
+    cells = [[_cell(v, c, digits) for v, c in zip(row, cols)] for row in df.head(shown).itertuples(index=False)]
+    blocks = [list(range(len(cols)))]
+    if width is not None and len(cols) > 2:
+        need = [max([len(c)] + [len(r[j]) for r in cells]) + 3 for j, c in enumerate(cols)]
+        blocks, cur, used = [], [0], need[0]
+        for j in range(1, len(cols)):
+            if len(cur) > 1 and used + need[j] > width:
+                blocks.append(cur)
+                cur, used = [0], need[0]
+            cur.append(j)
+            used += need[j]
+        blocks.append(cur)
+    out = []
+    for k, idx in enumerate(blocks):
+        head = "".join(f"<th>{escape(cols[j])}</th>" for j in idx)
+        body = ["<tr>" + "".join(f"<td>{escape(r[j])}</td>" for j in idx) + "</tr>" for r in cells]
+        if len(df) > shown:
+            body.append(f'<tr><td colspan="{len(idx)}">\u2026 {len(df) - shown} {escape(more)}</td></tr>')
+        cap = f"<caption>columns {idx[1] + 1}\u2013{idx[-1] + 1} of {len(cols)}</caption>" if k > 0 else ""
+        out.append(f'<table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    return Markup("".join(out))
+
+
+def text_table(df, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
+    """The table as aligned plain text (numbers formatted as in the report, right-aligned; text left-aligned),
+    the first ``max_rows`` rows and a line saying how many more there are."""
+    cols = [str(c) for c in df.columns]
+    shown = df.head(max_rows)
+    rows = [[_cell(v, c, digits).replace("\\|", "|") for v, c in zip(r, cols)] for r in shown.itertuples(index=False)]
+    text_col = [df[c].dtype == object for c in df.columns]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+
+    def line(vals):
+        return "  ".join(v.ljust(w) if t else v.rjust(w) for v, w, t in zip(vals, widths, text_col)).rstrip()
+
+    out = [line(cols)] + [line(r) for r in rows]
+    if len(df) > max_rows:
+        out.append(f"\u2026 {len(df) - max_rows} more rows ({len(df)} in all)")
+    return "\n".join(out)
 
 
 def markdown_table(df, digits: int = 4) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from .._result import _cell, versions
+from .._result import html_table, summary_html, versions
 
 __all__ = ["build_report", "figure_to_png_bytes", "figure_to_svg_bytes", "render_report", "render_table_html"]
 
@@ -29,33 +29,9 @@ def figure_to_png_bytes(fig, dpi: int = 150) -> bytes:
 
 def render_table_html(df, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
                       more: str = "more rows in the CSV file") -> Markup:
-    """An HTML table with formatted numbers; cells are escaped. With ``width`` (in characters, for print), a table
-    wider than that is split into several tables of consecutive columns, each repeating the first column, so that
-    every block fits the page; ``more`` ends the note on the rows left out after ``max_rows``."""
-    cols = [str(c) for c in df.columns]
-    shown = min(len(df), max_rows)
-    cells = [[_cell(v, c, digits) for v, c in zip(row, cols)] for row in df.head(shown).itertuples(index=False)]
-    blocks = [list(range(len(cols)))]
-    if width is not None and len(cols) > 2:
-        need = [max([len(c)] + [len(r[j]) for r in cells]) + 3 for j, c in enumerate(cols)]
-        blocks, cur, used = [], [0], need[0]
-        for j in range(1, len(cols)):
-            if len(cur) > 1 and used + need[j] > width:
-                blocks.append(cur)
-                cur, used = [0], need[0]
-            cur.append(j)
-            used += need[j]
-        blocks.append(cur)
-    out = []
-    for k, idx in enumerate(blocks):
-        head = "".join(f"<th>{escape(cols[j])}</th>" for j in idx)
-        body = ["<tr>" + "".join(f"<td>{escape(r[j])}</td>" for j in idx) + "</tr>" for r in cells]
-        if len(df) > shown:
-            body.append(f'<tr><td colspan="{len(idx)}">\u2026 {len(df) - shown} {escape(more)}</td></tr>')
-        cap = (f'<caption>columns {idx[1] + 1}\u2013{idx[-1] + 1} of {len(cols)}</caption>'
-               if len(blocks) > 1 and k > 0 else "")
-        out.append(f'<table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
-    return Markup("".join(out))
+    """An HTML table with formatted numbers; cells are escaped (see :func:`assaystats._result.html_table`: with
+    ``width``, a wide table is split into blocks of columns for print)."""
+    return html_table(df, digits, max_rows, width=width, more=more)
 
 
 def _data_notes(res) -> list[str]:
@@ -82,20 +58,7 @@ def _table_entry(name, df, width: int | None = None) -> dict:
 
 def _summary_html(text: str) -> Markup:
     """Plain text with '- ' bullet lines to HTML, keeping the order of paragraphs and lists."""
-    out, items = [], []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("- "):
-            items.append(f"<li>{escape(line[2:])}</li>")
-            continue
-        if items:
-            out.append(f"<ul>{''.join(items)}</ul>")
-            items = []
-        if line:
-            out.append(f"<p>{escape(line)}</p>")
-    if items:
-        out.append(f"<ul>{''.join(items)}</ul>")
-    return Markup("".join(out))
+    return summary_html(text)
 
 
 def figure_to_svg_bytes(fig) -> bytes:
@@ -168,7 +131,7 @@ def render_report(results: Sequence, *, title: str = "assaystats report", inputs
         extra.update(res.meta.get("extra_versions", []))
     return tpl.render(title=title, sections=sections, inputs=list(inputs), parameters=dict(parameters or {}),
                       versions=versions(*sorted(extra)),
-                      created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+                      created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def build_report(results: Sequence, path, *, title: str = "assaystats report",

@@ -4,12 +4,13 @@
 EVIL = "<img src=x onerror=alert(1)>"
 
 
-def compare_result(evil: bool = False):
+def compare_result(evil: bool = False, name: str = EVIL):
+    """The flow-cytometry comparison of four lines; with ``evil``, the line Hep3B-R is renamed ``name``."""
     from assaystats import assays, datasets
 
     df = datasets.load("lcsc_flow")
     if evil:
-        df = df.assign(line=df["line"].replace({"Hep3B-R": EVIL}))
+        df = df.assign(line=df["line"].replace({"Hep3B-R": name}))
     return assays.compare(df, value="pct_epcam_cd133", group="line", replicate="experiment", posthoc="holm-sidak")
 
 
