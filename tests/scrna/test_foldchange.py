@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("scanpy")
 
 from assaystats.errors import AssayDataError  # noqa: E402
-from tests._reference import REFERENCE  # noqa: E402
+from tests._reference import REFERENCE, record_arrays  # noqa: E402
 
 REF = REFERENCE / "scrna"
 
@@ -56,6 +56,8 @@ def test_pooled_log2fc_equals_edger_cpm_on_summed_counts(edger, case, groupby, g
     de = de.loc[r.index]
     for ours, theirs in (("log2fc", "log2fc"), ("log2fc_pooled", "log2fc"), ("logcpm_group", "logcpm_group"),
                          ("logcpm_reference", "logcpm_reference")):
+        record_arrays("scrna", f"edger_{case}", ours, r.index, r[theirs], de[ours], atol=TOL_EDGER,
+                      file="scrna/edger_logcpm.csv", source="make_reference_edger.R (R 4.2.2; edgeR 3.40.2)")
         diff = np.abs(de[ours].to_numpy() - r[theirs].to_numpy()).max()
         assert diff < TOL_EDGER, (ours, diff)
     # the genes absent from one condition stay finite; the planted largest fold change ranks first

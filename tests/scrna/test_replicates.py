@@ -11,7 +11,7 @@ pytest.importorskip("pydeseq2")
 from assaystats.cli import main  # noqa: E402
 from assaystats.datasets import path as dpath  # noqa: E402
 from tests._cli import assert_one_line_error  # noqa: E402
-from tests._reference import REFERENCE  # noqa: E402
+from tests._reference import REFERENCE, record_arrays  # noqa: E402
 
 SIM = dpath("scrna_sim").parent
 REF = REFERENCE / "scrna"
@@ -69,6 +69,23 @@ def test_pseudobulk_deseq2_matches_r_deseq2():
         assert (py[col].isna() == r[col].isna()).all(), col
     ok = r.pvalue.notna()
     assert r.loc["OUTLIER1", "pvalue"] != r.loc["OUTLIER1", "pvalue"]  # Cook's cutoff: NA in both
+    src = "make_reference_deseq2.R (R 4.2.2; DESeq2 1.38.3)"
+    for case, t, tol in (("deseq2", r, (DESEQ2_REL_BASEMEAN, DESEQ2_ABS_LFC, DESEQ2_REL_LFCSE, DESEQ2_LOG_P)),
+                         ("deseq2_from_maximum", _results_table("deseq2_results_from_maximum.csv"),
+                          (None, FROM_MAX_ABS_LFC, FROM_MAX_REL_LFCSE, FROM_MAX_LOG_P))):
+        f = f"scrna/{'deseq2_results.csv' if case == 'deseq2' else 'deseq2_results_from_maximum.csv'}"
+        if tol[0] is not None:
+            b = r.baseMean.notna()
+            record_arrays("scrna", case, "baseMean", r.index[b], t.baseMean[b], py.baseMean[b], rtol=tol[0], file=f,
+                          source=src)
+        fin_ = np.isfinite(t.log2FoldChange) & np.isfinite(py.log2FoldChange)
+        record_arrays("scrna", case, "log2FoldChange", r.index[fin_], t.log2FoldChange[fin_], py.log2FoldChange[fin_],
+                      atol=tol[1], file=f, source=src)
+        record_arrays("scrna", case, "lfcSE", r.index[fin_], t.lfcSE[fin_], py.lfcSE[fin_], rtol=tol[2], file=f,
+                      source=src)
+        ok_ = t.pvalue.notna() & py.pvalue.notna() & (t.pvalue > 0) & (py.pvalue > 0)
+        record_arrays("scrna", case, "log(pvalue)", r.index[ok_], np.log(t.pvalue[ok_]), np.log(py.pvalue[ok_]),
+                      atol=tol[3], file=f, source=src)
     assert np.allclose(py.baseMean[r.baseMean.notna()], r.baseMean.dropna(), rtol=DESEQ2_REL_BASEMEAN, atol=0)
     fin = r.log2FoldChange.notna()
     assert np.abs(py.log2FoldChange[fin] - r.log2FoldChange[fin]).max() < DESEQ2_ABS_LFC
