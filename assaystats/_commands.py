@@ -44,9 +44,9 @@ def _comma_list(text) -> list[str]:
 
 def _resolve_input(spec: str) -> str:
     if spec.startswith("example:"):
-        from .datasets import path
+        from .datasets import resolve
 
-        return str(path(spec.split(":", 1)[1]))
+        return str(resolve(spec))
     return spec
 
 
@@ -351,7 +351,7 @@ def _run_qpcr(args) -> Run:
     _required(args, "control", "--control")
 
     input_path, data = _open_table(args.input, args.sheet, labels=_labels(args), args=args)
-    eff = _read_efficiency(args.efficiency) if args.efficiency else None
+    eff = _read_efficiency(_resolve_input(args.efficiency)) if args.efficiency else None
     refs = _comma_list(args.reference_gene)
     res = qpcr(data, ct=args.ct, gene=args.gene, sample=args.sample, group=args.group, reference_genes=refs,
                control=args.control, efficiency=eff, undetermined=args.undetermined,
@@ -365,7 +365,8 @@ def _rcc_files(specs) -> list:
     files = []
     for spec in specs:
         if str(spec).startswith("example:"):
-            spec = str(Path(_resolve_input(spec)).parent)
+            found = Path(_resolve_input(spec))
+            spec = str(found if found.is_dir() or found.suffix.lower() == ".rcc" else found.parent)
         p = Path(spec)
         if p.is_dir():
             found = sorted({*p.glob("*.RCC"), *p.glob("*.rcc")})
@@ -465,7 +466,7 @@ def _run_correlate(args) -> Run:
 
     input_path, expr = _genes_table(args, args.input)
     genes = _comma_list(args.genes) if args.genes else (
-        _read_gene_set(args.gene_set) if args.gene_set else None)
+        _read_gene_set(_resolve_input(args.gene_set)) if args.gene_set else None)
     clinical = None
     if args.clinical:
         _p, clinical = _open_table(args.clinical, labels=[args.id or "sample"], args=args)
@@ -512,6 +513,7 @@ def _run_scrna(args) -> Run:
         if "=" not in spec:
             raise AssayDataError(f"--sample expects LABEL=PATH; got {spec!r}")
         label, path = spec.split("=", 1)
+        path = _resolve_input(path)
         if label in samples:
             raise AssayDataError(f"two samples have the label {label!r}")
         samples[label] = path

@@ -182,7 +182,7 @@ def missing_mask(series) -> np.ndarray:
     (``NA_MARKERS``) written as text. The one definition of 'missing' every analysis uses."""
     if not isinstance(series, pd.Series):
         series = pd.Series(np.asarray(series, dtype=object) if np.ndim(series) else [series])
-    miss = series.isna().to_numpy()
+    miss = series.isna().to_numpy().copy()  # pandas 3 returns read-only views
     if series.dtype == object or str(series.dtype) in ("string", "category"):
         miss |= series.astype(str).str.strip().isin(NA_MARKERS).to_numpy()
     return miss

@@ -394,10 +394,10 @@ SUBCOMMANDS = (
      "  assaystats expression example:lihc_expression --gene ZFAS1 --by tissue --out tumour_vs_normal\n"),
     (Subcommand("run", _run_args, "_run_study", (), study=False),
      "run every analysis of a study file (TOML) into one report",
-     "Run the analyses listed in a study file (TOML; see examples/study.toml) and write one self-contained "
+     "Run the analyses listed in a study file (TOML; see examples/paper/study.toml) and write one self-contained "
      "report with every panel, plus all tables and figures. Each [[analysis]] names a sub-command as its kind "
      "and takes that sub-command's options under the same names (dashes or underscores).",
-     "example:\n  assaystats run examples/study.toml --out study_report\n"),
+     "example:\n  assaystats run examples/paper/study.toml --out study_report\n"),
     (Subcommand("scrna", _scrna_args, "_run_scrna", ()),
      "single-cell comparison of two samples (10x): QC, embedding, DE, candidates",
      "Two samples (e.g. parental and resistant) from Cell Ranger folders to QC, embedding (UMAP, t-SNE), Leiden "

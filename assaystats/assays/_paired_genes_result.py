@@ -28,9 +28,10 @@ class PairedGenesResult(Result):
             _, ax = plt.subplots(figsize=(5, 0.25 * len(t) + 1.2))
         y = np.arange(len(t))
         sig = t.q_t.to_numpy() < 0.05
-        ax.errorbar(t.mean_diff, y, xerr=[t.mean_diff - t.ci_low, t.ci_high - t.mean_diff], fmt="none", color="0.4")
-        ax.scatter(t.mean_diff[sig], y[sig], color="C3", zorder=3, label="q < 0.05")
-        ax.scatter(t.mean_diff[~sig], y[~sig], facecolor="white", edgecolor="0.3", zorder=3, label="q \u2265 0.05")
+        d, lo, hi = (t[c].to_numpy(float) for c in ("mean_diff", "ci_low", "ci_high"))
+        ax.errorbar(d, y, xerr=[d - lo, hi - d], fmt="none", color="0.4")
+        ax.scatter(d[sig], y[sig], color="C3", zorder=3, label="q < 0.05")
+        ax.scatter(d[~sig], y[~sig], facecolor="white", edgecolor="0.3", zorder=3, label="q \u2265 0.05")
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(y)
         ax.set_yticklabels([short_label(g) for g in t.gene], fontsize=7)

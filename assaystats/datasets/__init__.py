@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["list_datasets", "load", "path", "describe", "DATASETS"]
+from ._simulate import simulate_screen
+
+__all__ = ["list_datasets", "load", "path", "resolve", "describe", "DATASETS", "simulate_screen"]
 
 #: name -> (folder, file, one-line description, kind)
 DATASETS = {
@@ -51,6 +53,12 @@ DATASETS = {
     "scrna_sim": ("scrna_sim", "truth.json",
                   "Two simulated Cell Ranger folders, P (parental) and R (resistant), 250 cells each, with planted "
                   "effects (folders P/ and R/ beside truth.json)", "simulated"),
+    "resistant_spheres": ("paper_panels", "resistant_spheres.csv",
+                          "Tumour spheres per well and their diameter, parental vs resistant Huh7/Hep3B, 3 wells x 3 "
+                          "experiments (simulated; truth.json)", "simulated"),
+    "zfas1_hcc_pairs": ("paper_panels", "zfas1_hcc_pairs.csv",
+                        "ZFAS1 by qPCR (log2 relative expression) in 10 HCCs and matched normal liver (simulated; "
+                        "truth.json)", "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }
@@ -75,6 +83,37 @@ def path(name: str) -> Path:
     if not p.exists():  # pragma: no cover - broken installation
         raise AssayDataError(f"bundled data set {name!r} is missing from the installation ({p})")
     return p
+
+
+def resolve(spec: str) -> Path:
+    """The path an ``example:`` input names, in a source checkout and in an installed package alike.
+
+    ``example:NAME`` is the data file of a bundled data set (``example:sorafenib_ic50``); ``example:FOLDER/PATH`` is
+    a file or folder inside the bundled data (``example:lihc_cohort/clinical.csv``, ``example:scrna_sim/P``), so
+    that a study file can name every input without a path that only exists in a checkout.
+    """
+    from ..errors import AssayDataError
+
+    name = str(spec).split(":", 1)[1] if str(spec).startswith("example:") else str(spec)
+    if name in DATASETS:
+        return path(name)
+    if "/" in name.strip("/"):
+        root = _root().resolve()
+        p = (root / name).resolve()
+        if root not in p.parents:
+            raise AssayDataError(f"example:{name} points outside the bundled data")
+        if not p.exists():
+            folder = name.split("/", 1)[0]
+            there = sorted(q.name for q in (root / folder).iterdir()) if (root / folder).is_dir() else []
+            hint = f"; {folder}/ holds {', '.join(there)}" if there else f"; folders: {', '.join(_folders())}"
+            raise AssayDataError(f"example:{name} is not in the bundled data{hint}")
+        return p
+    raise AssayDataError(f"no bundled data set {name!r}; available: {', '.join(DATASETS)} "
+                         "(or example:FOLDER/FILE for a file of the bundled data)")
+
+
+def _folders() -> list[str]:
+    return sorted({v[0] for v in DATASETS.values()})
 
 
 def describe(name: str) -> str:

@@ -40,7 +40,7 @@ def test_every_subcommand_has_an_example():
 def _run_example(argv, tmp_path, monkeypatch):
     from pathlib import Path
 
-    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # examples name repository paths (examples/study.toml)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # examples name repository paths (examples/paper/study.toml)
     if "--out" in argv:
         i = argv.index("--out")
         argv = argv[:i + 1] + [str(tmp_path / argv[i + 1])] + argv[i + 2:] + ["--quiet"]
