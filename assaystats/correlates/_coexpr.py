@@ -170,7 +170,7 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
     import pandas as pd
 
     x = np.asarray(x, float)
-    if _is_dask_array(Y):
+    if _is_dask_array(Y) or _is_dask_frame(Y):
         return _correlate_dask(x, Y, names, method=method, covariates=covariates, exact=exact)
     Y = np.atleast_2d(np.asarray(Y, float))
     k = 0
@@ -200,26 +200,52 @@ def correlate_one(x, Y, names, *, method="spearman", covariates=None, exact: boo
         label = (f"partial {method} (adjusted for {k} covariate column{'s' if k > 1 else ''}{ranked}; "
                  "t test on n - 2 - k df)")
         return pd.DataFrame({"gene": names, "n": n, "r": r, "p_value": p, "method": label})
-    return _correlate(x, Y, names, method=method, exact=exact,
-                      complete=bool(np.isfinite(x).all() and np.isfinite(Y).all()))
+    return _correlate(x, Y, names, method=method, exact=exact)
 
 
-def _correlate(x, Y, names, *, method, exact, complete):
-    """correlate_one without covariates on an in-memory block of genes; complete: no missing value in x or the whole
-    matrix (decided once for all blocks, so that every gene takes the same route however the genes are split)."""
+_CHUNK_ELEMS = 1 << 23  # values per chunk of genes split by route (bounds the copies to 64 MB of float64)
+
+
+def _by_route(x, Y, complete, partial):
+    """r, n of x with every row of Y, the route chosen gene by gene: complete(x, rows) for the genes with no missing
+    value (x complete too), partial(x, rows) over pairwise-complete samples for the others. Per gene, so that a gene's
+    result does not depend on the other genes in the call (a dask chunk gives the in-memory table bit for bit, with
+    no pass over the whole matrix to decide a route first). Chunks of genes bound the copies the split makes."""
+    g, n = Y.shape
+    if not np.isfinite(x).all():
+        return partial(x, Y)
+    r = np.empty(g)
+    m = np.empty(g, int)
+    step = max(1, _CHUNK_ELEMS // max(n, 1))
+    for i in range(0, g, step):
+        c = slice(i, min(i + step, g))
+        Yc = Y[c]
+        full = np.isfinite(Yc).all(axis=1)
+        if full.all():
+            r[c], m[c] = complete(x, Yc)
+        elif not full.any():
+            r[c], m[c] = partial(x, Yc)
+        else:
+            rc, mc = np.empty(Yc.shape[0]), np.empty(Yc.shape[0], int)
+            rc[full], mc[full] = complete(x, Yc[full])
+            rc[~full], mc[~full] = partial(x, Yc[~full])
+            r[c], m[c] = rc, mc
+    return r, m
+
+
+def _correlate(x, Y, names, *, method, exact):
+    """correlate_one without covariates on an in-memory block of genes (the route is chosen per gene: _by_route)."""
     import pandas as pd
 
     if method == "pearson":
-        r, n = _pearson_many(x, Y, complete)
+        r, n = _by_route(x, Y, lambda x, Y: _pearson_many(x, Y, True), lambda x, Y: _pearson_many(x, Y, False))
         p = _t_test_p(r, n - 2)
         label = "Pearson (t test, n - 2 df)"
     elif method == "spearman":
-        if complete:
-            r, n = _spearman_complete(x, Y)
-        else:  # ranks must be taken over the pairwise-complete samples of each pair, as spearmanr on x[ok], y[ok]:
-            # rank each gene over its samples where x is present too, and x over the samples present in that gene
-            r, n = _spearman_pairwise(x, Y)
-            r[n <= 2] = np.nan  # as before: no correlation from fewer than 3 pairs
+        # with missing values ranks are taken over the pairwise-complete samples of each pair, as spearmanr on
+        # x[ok], y[ok]: each gene over its samples where x is present too, and x over the samples present in it
+        r, n = _by_route(x, Y, _spearman_complete, _spearman_pairwise)
+        r[n <= 2] = np.nan  # no correlation from fewer than 3 pairs
         p = _t_test_p(r, n - 2)
         label = "Spearman (t approximation, as R cor.test(exact = FALSE))"
         if exact:
@@ -255,26 +281,53 @@ def _is_dask_array(Y):
     return da is not None and isinstance(Y, da.Array)
 
 
+def _is_dask_frame(Y):
+    import sys
+
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(Y, dd.DataFrame)
+
+
 def _correlate_dask(x, Y, names, *, method, covariates, exact):
-    """correlate_one on a genes x samples dask array: each chunk of genes (all samples) is computed by the in-memory
-    code, so the table equals the in-memory run; memory is bounded by the chunk, not the matrix."""
+    """correlate_one on a genes x samples dask array (or a dask DataFrame of numeric sample columns, one row per
+    gene, e.g. from dask.dataframe.read_parquet): each chunk of genes (all samples) is computed by the in-memory code,
+    which chooses its route gene by gene, so the table equals the in-memory run bit for bit; the matrix is read once,
+    chunk by chunk, and memory is bounded by the chunks in flight, not the matrix."""
     import dask
-    import dask.array as da
     import pandas as pd
 
     if covariates is not None or exact:
         raise AssayDataError("a dask expression matrix supports Pearson, Spearman (t approximation) and Kendall "
                              "without covariates; compute it into memory for partial correlations or exact p values")
+    if _is_dask_frame(Y):
+        Y = frame_values(Y)
     if Y.ndim != 2 or Y.shape[1] != x.size:
         raise AssayDataError(f"the expression matrix must be genes x samples with {x.size} samples; got shape "
                              f"{Y.shape}")
     names = list(names)
     if len(names) != Y.shape[0]:
         raise AssayDataError(f"{len(names)} gene names for {Y.shape[0]} genes")
+    if method not in ("pearson", "spearman", "kendall"):
+        raise AssayDataError(f"method must be pearson, spearman or kendall; got {method!r}")
     Y = Y.astype(float).rechunk({1: -1})  # whole genes per chunk: every sample of a gene in one block
-    complete = bool(np.isfinite(x).all()) and bool(da.isfinite(Y).all().compute())
     bounds = np.cumsum((0, *Y.chunks[0]))
-    parts = [dask.delayed(_correlate)(x, blk, names[bounds[i]:bounds[i + 1]], method=method, exact=False,
-                                      complete=complete)
+    parts = [dask.delayed(_correlate)(x, blk, names[bounds[i]:bounds[i + 1]], method=method, exact=False)
              for i, blk in enumerate(Y.to_delayed().ravel())]
+    if not parts:
+        return pd.DataFrame({"gene": [], "n": np.array([], int), "r": [], "p_value": [], "method": []})
     return pd.concat(dask.compute(*parts), ignore_index=True)
+
+
+def frame_values(df, *, file=None):
+    """The values of a dask DataFrame of numeric sample columns (one row per gene) as a dask array with known chunk
+    sizes (one chunk of genes per partition); a non-numeric column is an AssayDataError naming it."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    bad = [c for c, t in df.dtypes.items() if not (is_numeric_dtype(t) or is_bool_dtype(t))]
+    if bad:
+        more = f" ({len(bad) - 1} more non-numeric column{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+        raise AssayDataError(f"column {bad[0]!r} is not numeric ({df.dtypes[bad[0]]}); every column of the "
+                             "expression matrix must hold one sample's values (gene ids go in the index or the "
+                             f"names){more}", file=file, column=str(bad[0]))
+    df = df.astype("float64")  # nullable integer / boolean columns: pd.NA becomes NaN (missing)
+    return df.to_dask_array(lengths=True)
