@@ -24,7 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # annotations only: nothing heavy is imported at run time
+    import pandas as pd
+    from markupsafe import Markup
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "DISPLAY_ROWS",
@@ -53,7 +59,7 @@ DISPLAY_ROWS = 20
 
 @dataclass(frozen=True)
 class Result:
-    table: Any  # pandas.DataFrame
+    table: pd.DataFrame
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     title: ClassVar[str] = "Result"
@@ -69,10 +75,10 @@ class Result:
     def tables(self) -> dict[str, Any]:
         return {"table": self.table}
 
-    def figures(self) -> dict[str, Callable[[], Any]]:
+    def figures(self) -> dict[str, Callable[[], Figure]]:
         return {}
 
-    def plot(self, ax: Any = None) -> Any:  # pragma: no cover - overridden
+    def plot(self, ax: Axes | None = None) -> Axes:  # pragma: no cover - overridden
         raise NotImplementedError(f"{type(self).__name__} has no plot")
 
     def summary(self) -> str:
@@ -182,11 +188,11 @@ def _main_figure_png(res: Result, dpi: int = 90) -> bytes | None:
             plt.close(num)
 
 
-def _records(df) -> list[dict[str, Any]]:
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [_json_safe(r) for r in df.to_dict(orient="records")]
 
 
-def _json_safe(obj):
+def _json_safe(obj: Any) -> Any:
     import numpy as np
 
     if isinstance(obj, dict):
@@ -207,7 +213,7 @@ def _json_safe(obj):
     return str(obj)
 
 
-def format_number(x, digits: int = 4) -> str:
+def format_number(x: Any, digits: int = 4) -> str:
     """Significant-digit formatting for reports; NaN prints as an em dash."""
     try:
         f = float(x)
@@ -226,7 +232,7 @@ def format_number(x, digits: int = 4) -> str:
     return f"{f:.{digits - 1}e}"
 
 
-def format_p(p) -> str:
+def format_p(p: Any) -> str:
     """P values as journals print them: 'p < 0.0001' below that, else 2 significant digits."""
     try:
         f = float(p)
@@ -241,11 +247,11 @@ def format_p(p) -> str:
     return f"{f:.2g}" if f >= 0.001 else f"{f:.1e}"
 
 
-def one_axes_figure(draw, figsize):
+def one_axes_figure(draw: Callable[[Axes], Any], figsize: tuple[float, float]) -> Callable[[], Figure]:
     """A figure factory for ``Result.figures()``: a zero-argument callable that makes a figure of the given size,
     lets ``draw(ax)`` draw on its single Axes, and returns the laid-out figure."""
 
-    def make():
+    def make() -> Figure:
         import matplotlib.pyplot as plt
 
         # labels are user text, drawn as plain text: '$' or '^' in a group name is not TeX (mathtext would fail)
@@ -258,7 +264,7 @@ def one_axes_figure(draw, figsize):
     return make
 
 
-def short_label(text, limit: int = LABEL_LIMIT) -> str:
+def short_label(text: Any, limit: int = LABEL_LIMIT) -> str:
     """A label for a figure: at most ``limit`` characters, the middle replaced by an ellipsis when longer (the
     tables keep the full text). Keeps the start and the end, where names of groups usually differ."""
     s = str(text)
@@ -273,7 +279,7 @@ def short_label(text, limit: int = LABEL_LIMIT) -> str:
 TEXT_LIMIT = 200
 
 
-def plain_text(fig, limit: int = TEXT_LIMIT):
+def plain_text(fig: Figure, limit: int = TEXT_LIMIT) -> Figure:
     """Every text of a figure drawn as plain text (no mathtext) and no line longer than ``limit`` characters: the
     safety net under the figures of every analysis, whose texts hold user names."""
     from matplotlib.text import Text
@@ -287,7 +293,7 @@ def plain_text(fig, limit: int = TEXT_LIMIT):
     return fig
 
 
-def layout(fig):
+def layout(fig: Figure) -> Figure:
     """Lay out a figure whose texts are user text: every text plain and shortened (:func:`plain_text`), then
     tight_layout; a layout that cannot fit every label is kept as it is (matplotlib's warning about it is not a
     problem of the analysis)."""
@@ -300,13 +306,13 @@ def layout(fig):
     return plain_text(fig)  # the layout made the tick labels: theirs too
 
 
-def p_words(p) -> str:
+def p_words(p: Any) -> str:
     """'= 0.012' or '< 0.0001', for sentences such as 'p = 0.012'."""
     s = format_p(p)
     return s if s.startswith("<") else f"= {s}"
 
 
-def summary_html(text: str) -> Any:
+def summary_html(text: str) -> Markup:
     """Plain text with '- ' bullet lines to HTML (escaped), keeping the order of paragraphs and lists."""
     from markupsafe import Markup, escape
 
@@ -326,8 +332,8 @@ def summary_html(text: str) -> Any:
     return Markup("".join(out))
 
 
-def html_table(df, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
-               more: str = "more rows in the CSV file") -> Any:
+def html_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
+               more: str = "more rows in the CSV file") -> Markup:
     """An HTML table (markupsafe.Markup) with formatted numbers; every cell and header escaped. With ``width`` (in
     characters, for print), a table wider than that is split into several tables of consecutive columns, each
     repeating the first column, so that every block fits the page; ``more`` ends the note on the rows left out
@@ -359,7 +365,7 @@ def html_table(df, digits: int = 4, max_rows: int = 200, *, width: int | None = 
     return Markup("".join(out))
 
 
-def text_table(df, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
+def text_table(df: pd.DataFrame, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
     """The table as aligned plain text (numbers formatted as in the report, right-aligned; text left-aligned),
     the first ``max_rows`` rows and a line saying how many more there are."""
     cols = [str(c) for c in df.columns]
@@ -368,7 +374,7 @@ def text_table(df, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
     text_col = [df[c].dtype == object for c in df.columns]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
 
-    def line(vals):
+    def line(vals: list[str]) -> str:
         return "  ".join(v.ljust(w) if t else v.rjust(w) for v, w, t in zip(vals, widths, text_col)).rstrip()
 
     out = [line(cols)] + [line(r) for r in rows]
@@ -377,7 +383,7 @@ def text_table(df, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
     return "\n".join(out)
 
 
-def markdown_table(df, digits: int = 4) -> str:
+def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
     cols = [str(c) for c in df.columns]
     rows = [[_cell(v, c, digits) for v, c in zip(r, cols)] for r in df.itertuples(index=False)]
     head = "| " + " | ".join(cols) + " |"
@@ -385,7 +391,7 @@ def markdown_table(df, digits: int = 4) -> str:
     return "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def _cell(v, col: str, digits: int) -> str:
+def _cell(v: Any, col: str, digits: int) -> str:
     if isinstance(v, str):
         return v.replace("|", "\\|")
     if col.startswith("p_") or col in {"p", "p_value", "p_adjusted"}:
