@@ -29,12 +29,14 @@ local optimum; this fit's residual sum of squares is never larger (see tests/ref
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._validate import check_columns, check_no_missing, check_nonnegative, check_numeric, row_list
 from ..errors import AssayDataError
 
-__all__ = ["gr_metrics", "gr_sigmoid", "PCUTOFF", "H_BOUNDS", "GRINF_BOUNDS", "GEC50_DECADES"]
+__all__ = ["GEC50_DECADES", "GRINF_BOUNDS", "H_BOUNDS", "PCUTOFF", "gr_metrics", "gr_sigmoid"]
 
 #: the calculator's F-test cutoff: p >= PCUTOFF gives a flat fit (R's ``force=TRUE`` is ``pcutoff=1``)
 PCUTOFF = 0.05
@@ -54,6 +56,14 @@ _MAX_ITER = 500
 _FTOL = 1e-15
 _XTOL = 1e-10
 _BLOCK = 2048
+
+
+@functools.lru_cache(maxsize=1)
+def _versions():
+    """software versions for ``meta`` (read once: importlib.metadata costs 70 ms a call)"""
+    from .._result import versions
+
+    return versions()
 
 
 def gr_sigmoid(dose, grinf, gec50, h_gr):
@@ -284,7 +294,6 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     import pandas as pd
     from scipy import stats
 
-    from .._result import versions
     from ._gr_result import GRMetricsResult
 
     src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
@@ -389,15 +398,9 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     first = np.full(C, -1)
     first[cid_all[::-1]] = np.arange(cid_all.size)[::-1]
     key_table = sub.loc[first, keys].reset_index(drop=True)
-    values = sub[keys].copy()
-    for col, v in ((dose, dtr), (cell_count, xc)):
-        if col not in keys:
-            values[col] = v
-    values["control_count"] = ctrl
-    values["t0_count"] = x0
-    values["GR"] = gr
-    values["rel_cell_count"] = rel
-    values["row"] = tr_rows + 1
+    extra = {col: v for col, v in ((dose, dtr), (cell_count, xc)) if col not in keys}
+    extra.update({"control_count": ctrl, "t0_count": x0, "GR": gr, "rel_cell_count": rel, "row": tr_rows + 1})
+    values = pd.concat([sub[keys].reset_index(drop=True), pd.DataFrame(extra)], axis=1)
 
     flags = [[] for _ in range(C)]
     for c in np.unique(cid_all[lctrl == 0]):
@@ -423,7 +426,6 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     np.minimum.at(dmin, cid_all, dtr)
     np.maximum.at(dmax, cid_all, dtr)
     # GRmax: the lowest GR at the two highest doses of the curve (the calculator's robust minimum)
-    rank_from_top = np.zeros(lev_c.size, int)
     cnt = np.bincount(lev_c, minlength=C)
     start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
     rank_from_top = cnt[lev_c] - (np.arange(lev_c.size) - start[lev_c])  # 1 = highest dose
@@ -441,7 +443,6 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     aoc_num = np.bincount(lev_c[seg][fin], weights=area[fin], minlength=C)
     with np.errstate(invalid="ignore", divide="ignore"):
         aoc = aoc_num / (np.log10(dmax) - np.log10(dmin))
-    mean_gr = np.full(C, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_gr = np.bincount(cid_all[ok], weights=gr[ok], minlength=C) / n
 
@@ -520,13 +521,11 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
         for j in np.flatnonzero(at_edge & ~flat):
             flags[fc[j]].append("gec50_at_bound")
 
-    table = key_table.copy()
     cols = {"GR50": GR50, "GRmax": grmax, "GR_AOC": aoc, "GEC50": GEC50, "GRinf": GRinf, "h_GR": hgr,
             "r2_GR": r2, "pval_GR": pval, "fit_GR": fit_kind, "flat_fit_GR": flat_fit, "rss": rss_s,
             "n": n, "n_doses": n_doses, "dose_min": dmin, "dose_max": dmax,
             "flag": [";".join(f) if f else "ok" for f in flags]}
-    for k, v in cols.items():
-        table[k] = v
+    table = pd.concat([key_table, pd.DataFrame(cols)], axis=1)
     case = ("A" if control_count is not None and t0_count is not None else
             "C" if control_count is None and t0_count is None else "A/C mixed")
     meta = {"analysis": "doseresponse.gr_metrics", "dose": dose, "curve": keys, "cell_count": cell_count,
@@ -534,7 +533,7 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
             "pcutoff": pcutoff, "cap": cap, "bounds": {"h_GR": H_BOUNDS, "GRinf": GRINF_BOUNDS,
                                                         "GEC50_decades": GEC50_DECADES},
             "n": nrow, "n_treated": int(treated.sum()), "n_curves": int(C), "source": src,
-            "versions": versions(),
+            "versions": dict(_versions()),
             "method": ("GR values per well as Hafner et al. (2016); per curve the GR sigmoid (upper limit 1) fitted "
                        "by least squares within the GR calculator's bounds (h_GR 0.1-5, GRinf -1 to 1, GEC50 within "
                        "2 decades of the tested doses) by a grid start and a batched bounded Levenberg-Marquardt; "

@@ -258,7 +258,7 @@ def test_curves_are_fitted_independently(seed, k):
         x = _counts(gr) * rng.lognormal(0, 0.05, DOSES.size)
         frames.append(pd.DataFrame({"c": f"c{c}", "dose": DOSES, "n": x, "ctrl": 1600.0, "t0": 400.0}))
     df = pd.concat(frames, ignore_index=True)
-    kw = dict(dose="dose", curve="c", cell_count="n", control_count="ctrl", t0_count="t0")
+    kw = {"dose": "dose", "curve": "c", "cell_count": "n", "control_count": "ctrl", "t0_count": "t0"}
     whole = gr_metrics(df, **kw).table
     cols = ["GR50", "GRmax", "GR_AOC", "GEC50", "GRinf", "h_GR", "pval_GR"]
     alone = gr_metrics(frames[1], **kw).table
@@ -278,7 +278,7 @@ def _case_a():
                          "n": np.tile(_counts(gr), 2), "ctrl": 1600.0, "t0": 400.0})
 
 
-KW = dict(dose="dose", curve="line", cell_count="n", control_count="ctrl", t0_count="t0")
+KW = {"dose": "dose", "curve": "line", "cell_count": "n", "control_count": "ctrl", "t0_count": "t0"}
 
 
 def test_missing_column_is_named():
@@ -385,7 +385,7 @@ def test_result_protocol(case_c):
     json.dumps(case_c.to_dict())
     md = case_c.to_markdown()
     assert md.startswith("## GR metrics") and "96 GR curves: 84 sigmoid, 12 flat" in md
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert case_c.plot(ax=ax) is ax
     assert len(ax.lines) >= 12
     fig2 = case_c.figures()["gr_curves"]()
