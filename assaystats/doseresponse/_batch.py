@@ -2,23 +2,27 @@
 
 The single-curve fit (``_fit.fit_curve``) goes through lmfit, one Python-level optimisation per curve (about 2 ms).
 A screen holds 10^4 to 10^6 curves of a few dozen points, so here the same least-squares problem is solved for all
-curves together on padded arrays (curves x points, with a mask): a batched Levenberg-Marquardt with the analytic
-Jacobian of the log-logistic model (the parameterisation of ``_models``: log-dose, b, c, d, le; vehicle dose 0 as the
-plateau limit), per-curve damping and convergence, and the bounds of the single-curve fit (|b| <= SLOPE_LIMIT, le
-within LE_MARGIN_DECADES of the tested doses) by projection. Hand-written rather than lmfit because a per-curve lmfit
-loop is the cost being removed (benchmarks/bench_fit_many.py states the ratio). Curves whose batched fit does not
-converge are refitted with ``fit_curve`` (flag ``refit_single_curve``); models other than ll4/ll3 are fitted curve by
-curve with ``fit_curve`` (no batched Jacobian for them yet).
+curves together on padded arrays (curves x wells, with 0/1 weights on the padding): a batched Levenberg-Marquardt with
+the analytic Jacobian of the log-logistic model (the parameterisation of ``_models``: log-dose, b, c, d, le; vehicle
+dose 0 as the plateau limit), per-curve damping and convergence tests (those of MINPACK as lmfit calls it, so the
+optimum is the single-curve fit's to 1e-6), the bounds of the single-curve fit (|b| <= SLOPE_LIMIT, le within
+LE_MARGIN_DECADES of the tested doses) by projection, and a per-iteration active set (converged curves leave the
+arrays). Curves the single-curve fit would call suspicious (``_fit._suspicious``) get a multi-start: a grid of slopes
+and mid-points on which the plateaus are solved in closed form (the model is linear in bottom and top), the best
+three grid points then run to convergence. Screens are processed in chunks of ``CHUNK`` curves, so memory grows
+linearly with the screen. Hand-written rather than lmfit because a per-curve lmfit loop is the cost being removed
+(benchmarks/bench_fit_many.py states the ratio). Models other than ll4/ll3 are fitted curve by curve with
+``fit_curve``; ``fallback=True`` refits unconverged curves with it too (flag ``refit_single_curve``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
-from .._validate import check_choice, check_columns, check_nonnegative, check_numeric
+from .._validate import check_choice, check_columns, check_magnitude, check_nonnegative, check_numeric
 from ..errors import AssayDataError
-from ._fit import DEPENDENCY_LIMIT, LE_MARGIN_DECADES, SLOPE_LIMIT, fit_curve
+from ._fit import LE_MARGIN_DECADES, SLOPE_LIMIT, fit_curve
 from ._models import INTERNAL, PARAM_INDEX, get_model
 
 __all__ = ["BATCH_MODELS", "fit_many"]
@@ -26,187 +30,243 @@ __all__ = ["BATCH_MODELS", "fit_many"]
 #: models with a batched (vectorised) fit; the others are fitted curve by curve with ``fit_curve``
 BATCH_MODELS = ("ll4", "ll3")
 MAX_ITER = 300
-#: iterations of each start of the multi-start grid (the best start is then run to MAX_ITER)
-MULTISTART_ITER = 30
 STEP_TOL = 1e-10
 FTOL = 1e-15
 LAMBDA_MAX = 1e12
+#: a curve whose accepted steps lower the RSS by a relative STALL_TOL or less over STALL_ITER iterations stops
+#: (unconverged): a ridge without a finite optimum
+STALL_ITER = 20
+STALL_TOL = 1e-6
+#: ... while a parameter still moves by STALL_MOVE relative (|dx| / (|x| + 1)) or more: near a regular optimum the RSS
+#: falls as little, but the parameters stand still, and LM's own tests end the run there
+STALL_MOVE = 1e-3
+#: ... checked from this iteration on (a regular curve has converged by then)
+STALL_START = 40
+#: curves per chunk: the padded arrays of a chunk (a few MB) stay in cache-sized pieces and memory is linear in the
+#: screen
+CHUNK = 4096
+#: multi-start grid: slopes (drc's b, both signs) x mid-points at these quantiles of the positive log doses
+GRID_B = (0.5, 1.0, 2.0, 5.0)
+GRID_Q = (0.1, 0.25, 0.5, 0.75, 0.9)
+#: grid points per curve run to convergence
+GRID_KEEP = 3
 
 
-# -- padded arrays ---------------------------------------------------------------------------------------------
-def _pad(values, cid, pos, C, P, fill):
-    out = np.full((C, P), fill, dtype=float)
-    out[cid, pos] = values
-    return out
+# -- model on padded arrays: Ls (log dose, 0 on vehicle and padding), veh (vehicle wells), w (1 real, 0 padding) ----
+def _shape(b, le, Ls, veh):
+    """h = 1 / (1 + exp(b (L - le))), with the dose-0 limit of ``_models.Model.u`` on vehicle wells."""
+    z = b[:, None] * (Ls - le[:, None])
+    np.clip(z, -700.0, 700.0, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    h = np.reciprocal(z, out=z)
+    if veh is not None:
+        h = np.where(veh, (b > 0)[:, None].astype(float), h)
+    return h
 
 
-def _segments(cid_sorted, C):
-    """position of each row within its curve (rows sorted by curve) and the number of rows per curve."""
-    n = np.bincount(cid_sorted, minlength=C)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]])
-    pos = np.arange(cid_sorted.size) - start[cid_sorted]
-    return pos, n
+def _residual(th, h, y, w):
+    c, d = th[:, 1:2], th[:, 2:3]
+    r = y - c
+    r -= (d - c) * h
+    r *= w
+    return r
 
 
-# -- model on padded arrays --------------------------------------------------------------------------------------
-def _shape(L, b, le):
-    """h = 1 / (1 + exp(b (L - le))) and g = h (1 - h) for (C, P) log doses (-inf = vehicle)."""
-    fin = np.isfinite(L)
-    z = np.clip(b[:, None] * (np.where(fin, L, 0.0) - le[:, None]), -700.0, 700.0)
-    h = special.expit(-z)
-    veh = np.where(b[:, None] > 0, 1.0, 0.0)  # the dose-0 limit of _models.Model.u
-    h = np.where(fin, h, veh)
-    g = np.where(fin, h * (1.0 - h), 0.0)
-    return h, g
+def _jacobian(th, h, Ls, w, free):
+    """Columns (each (m, P)) of the derivative of the prediction w.r.t. the free internal parameters, zero on
+    padding. Kept as separate contiguous arrays: the normal equations are then row-wise dot products."""
+    b, c, d, le = th[:, 0:1], th[:, 1:2], th[:, 2:3], th[:, 3:4]
+    cols = []
+    gw = None
+    for k in free:
+        if k in (0, 3) and gw is None:
+            gw = h * (1.0 - h)  # 0 on vehicle wells (h is 0 or 1 there)
+            gw *= w
+            gw *= (d - c)
+        if k == 0:
+            cols.append(gw * (le - Ls))
+        elif k == 1:
+            cols.append((1.0 - h) * w)
+        elif k == 2:
+            cols.append(h * w)
+        else:
+            cols.append(gw * b)
+    return cols
 
 
-def _predict(th, L):
-    h, _ = _shape(L, th[:, 0], th[:, 3])
-    return th[:, 1:2] + (th[:, 2:3] - th[:, 1:2]) * h
-
-
-def _jacobian(th, L, mask, free):
-    """(C, P, n_free) derivative of the prediction with respect to the free internal parameters (zero on padding)."""
-    b, c, d, le = th[:, 0], th[:, 1], th[:, 2], th[:, 3]
-    h, g = _shape(L, b, le)
-    Ls = np.where(np.isfinite(L), L, 0.0)
-    cols = {0: -(d - c)[:, None] * g * (Ls - le[:, None]), 1: 1.0 - h, 2: h, 3: (d - c)[:, None] * g * b[:, None]}
-    J = np.stack([cols[k] for k in free], axis=-1)
-    return J * mask[:, :, None], h
-
-
-def _rss(th, L, y, mask):
-    r = np.where(mask, y - _predict(th, L), 0.0)
-    return (r * r).sum(axis=1), r
-
-
-def _normal_equations(J, r):
-    JtJ = np.matmul(np.swapaxes(J, 1, 2), J)
-    g = np.matmul(np.swapaxes(J, 1, 2), r[:, :, None])[:, :, 0]
+def _normal_equations(cols, r):
+    """J'J (m, p, p) and J'r (m, p) by row-wise dot products of the columns (10 + 4 passes for p = 4; a stacked
+    matmul of (m, 4, P) matrices costs several times more in numpy's per-matrix loop)."""
+    p = len(cols)
+    m = r.shape[0]
+    JtJ = np.empty((m, p, p))
+    g = np.empty((m, p))
+    for i in range(p):
+        g[:, i] = np.einsum("cp,cp->c", cols[i], r)
+        for j in range(i + 1):
+            JtJ[:, i, j] = JtJ[:, j, i] = np.einsum("cp,cp->c", cols[i], cols[j])
     return JtJ, g
 
 
-# -- starting values (vectorised ``_fit.start_values`` for the ll shape) ------------------------------------------
-def _starts(Lk, Mk, kmask, fixed, slope_limit):
-    """Lk, Mk: (C, K) distinct log doses (ascending, -inf first) and their mean responses; kmask marks real levels."""
-    C = Lk.shape[0]
-    lo = np.where(kmask, Mk, np.inf).min(axis=1)
-    hi = np.where(kmask, Mk, -np.inf).max(axis=1)
-    pad = np.where(hi > lo, 0.05 * (hi - lo), np.maximum(np.abs(hi), 1.0) * 0.05)
-    c0 = np.full(C, fixed["c"]) if "c" in fixed else lo - pad
-    d0 = np.full(C, fixed["d"]) if "d" in fixed else hi + pad
-    d0 = np.where(d0 == c0, c0 + 1.0, d0)
-    pos = kmask & np.isfinite(Lk)
-    h = np.clip((Mk - c0[:, None]) / (d0 - c0)[:, None], 0.02, 0.98)
-    z = np.log(1.0 / h - 1.0)
-    npos = pos.sum(axis=1)
-    Lp = np.where(pos, Lk, 0.0)
-    zp = np.where(pos, z, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mL = Lp.sum(1) / npos
-        mz = zp.sum(1) / npos
-        dL = np.where(pos, Lk - mL[:, None], 0.0)
-        sxx = (dL * dL).sum(1)
-        slope = (dL * np.where(pos, z - mz[:, None], 0.0)).sum(1) / sxx
-        intercept = mz - slope * mL
-        ok = (npos >= 2) & (sxx > 0) & (np.abs(slope) > 1e-3)
-        b0 = np.where(ok, slope, np.nan)
-        le0 = np.where(ok, -intercept / slope, np.nan)
-    last = np.maximum(kmask.sum(axis=1) - 1, 0)
-    decreasing = Mk[np.arange(C), last] < Mk[:, 0]
-    bad = ~np.isfinite(b0)
-    if bad.any():
-        med = np.zeros(C)
-        for i in np.flatnonzero(bad & (npos > 0)):  # few curves: the median of their positive log doses
-            med[i] = np.median(Lk[i][pos[i]])
-        b0 = np.where(bad, np.where(decreasing, 1.0, -1.0), b0)
-        le0 = np.where(bad, med, le0)
-    b0 = np.clip(b0, -0.9 * slope_limit, 0.9 * slope_limit)
-    Lmin = np.where(pos, Lk, np.inf).min(axis=1)
-    Lmax = np.where(pos, Lk, -np.inf).max(axis=1)
-    le0 = np.where(npos > 0, np.clip(le0, Lmin - 2.0, Lmax + 2.0), le0)
-    th = np.column_stack([b0, c0, d0, le0, np.ones(C)])
-    for k, v in fixed.items():
-        th[:, PARAM_INDEX[k]] = v
-    return th
+def _solve(A, g):
+    """Solve the (m, p, p) symmetric positive definite systems A x = g by a Cholesky factorisation written out over
+    the p <= 5 indices (vectorised across curves; numpy's batched solve pays a LAPACK call per curve). Systems that are
+    not positive definite (NaN, a zero column) go through numpy's solve, and least squares where singular."""
+    m, p = g.shape
+    L = np.zeros_like(A)
+    bad = np.zeros(m, bool)
+    with np.errstate(all="ignore"):
+        for j in range(p):
+            s = A[:, j, j] - (L[:, j, :j] ** 2).sum(1)
+            bad |= ~(s > 0)
+            L[:, j, j] = np.sqrt(np.where(s > 0, s, 1.0))
+            for i in range(j + 1, p):
+                L[:, i, j] = (A[:, i, j] - (L[:, i, :j] * L[:, j, :j]).sum(1)) / L[:, j, j]
+        z = np.empty_like(g)
+        for i in range(p):
+            z[:, i] = (g[:, i] - (L[:, i, :i] * z[:, :i]).sum(1)) / L[:, i, i]
+        x = np.empty_like(g)
+        for i in range(p - 1, -1, -1):
+            x[:, i] = (z[:, i] - (L[:, i + 1:, i] * x[:, i + 1:]).sum(1)) / L[:, i, i]
+    for r in np.flatnonzero(bad | ~np.all(np.isfinite(x), axis=1)):
+        try:
+            x[r] = np.linalg.solve(A[r], g[r])
+        except np.linalg.LinAlgError:
+            x[r] = np.linalg.lstsq(A[r], g[r], rcond=None)[0]
+    return x
 
 
 # -- batched Levenberg-Marquardt -----------------------------------------------------------------------------------
-def _lm(th, L, y, mask, free, lower, upper, max_iter=MAX_ITER):
-    """Minimise each curve's RSS; returns (theta, rss, converged, iterations). lower/upper: (C, 4) bounds."""
+def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER):
+    """Minimise each curve's RSS; returns (theta, rss, converged). lower/upper: (C, 5) bounds.
+
+    The damping and the tests are those of the previous (per-iteration, whole-batch) version: a step is accepted when
+    it does not raise the RSS (damping / 10, else x 10); a curve is done after an accepted step that moves every free
+    parameter by a relative STEP_TOL or less, or lowers the RSS by a relative FTOL or less (MINPACK's ftol), at a
+    zero RSS, or when a rejected step is tiny or the damping passes LAMBDA_MAX. Done curves leave the active arrays.
+    """
     C = th.shape[0]
     th = th.copy()
     fidx = np.asarray(free)
-    rss, _ = _rss(th, L, y, mask)
-    lam = np.full(C, 1e-3)
-    done = np.zeros(C, bool)
+    h = _shape(th[:, 0], th[:, 3], Ls, veh)
+    r = _residual(th, h, y, w)
+    rss = np.einsum("cp,cp->c", r, r)
     conv = np.zeros(C, bool)
-    iters = np.zeros(C, int)
-    active = np.flatnonzero(np.isfinite(rss))
+    act = np.flatnonzero(np.isfinite(rss))
+    a_th, a_Ls, a_y, a_w, a_h, a_r = th[act], Ls[act], y[act], w[act], h[act], r[act]
+    a_veh = veh[act] if veh is not None else None
+    a_rss, a_lam = rss[act], np.full(act.size, 1e-3)
+    a_lo, a_hi = lower[act][:, fidx], upper[act][:, fidx]
+    a_ref, a_tref, a_acc = a_rss.copy(), a_th[:, fidx].copy(), np.zeros(act.size, int)
     eye = np.eye(fidx.size)
-    for _ in range(max_iter):
-        if active.size == 0:
+    for it in range(max_iter):
+        if act.size == 0:
             break
-        ta, La, ya, ma = th[active], L[active], y[active], mask[active]
-        J, _ = _jacobian(ta, La, ma, free)
-        _, r = _rss(ta, La, ya, ma)
-        JtJ, g = _normal_equations(J, r)
+        if it >= STALL_START and it % STALL_ITER == 0:
+            # a curve creeping along a ridge (a step-like fit with the slope on its bound, or plateaus running off to
+            # infinity beyond the doses: no finite optimum), whose accepted steps lowered the RSS by a relative
+            # STALL_TOL or less in the last STALL_ITER iterations while its parameters still moved, stops here,
+            # unconverged
+            moved = (np.abs(a_th[:, fidx] - a_tref) / (np.abs(a_tref) + 1.0)).max(axis=1)
+            stalled = (a_acc >= STALL_ITER // 3) & (a_ref - a_rss <= STALL_TOL * a_rss) & (moved >= STALL_MOVE)
+            if stalled.any():
+                done = act[stalled]
+                th[done], rss[done] = a_th[stalled], a_rss[stalled]
+                keep = ~stalled
+                act = act[keep]
+                a_th, a_Ls, a_y, a_w, a_h, a_r = a_th[keep], a_Ls[keep], a_y[keep], a_w[keep], a_h[keep], a_r[keep]
+                a_veh = a_veh[keep] if a_veh is not None else None
+                a_rss, a_lam, a_lo, a_hi = a_rss[keep], a_lam[keep], a_lo[keep], a_hi[keep]
+                if act.size == 0:
+                    break
+        if it % STALL_ITER == 0:
+            a_ref, a_tref = a_rss.copy(), a_th[:, fidx].copy()
+            a_acc = np.zeros(act.size, int)
+        JtJ, g = _normal_equations(_jacobian(a_th, a_h, a_Ls, a_w, free), a_r)
         dg = np.einsum("cii->ci", JtJ)
-        A = JtJ + lam[active, None, None] * (dg[:, :, None] * eye + 1e-12 * eye)
-        try:
-            step = np.linalg.solve(A, g[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:  # a singular system in the batch: solve curve by curve via lstsq
-            step = np.stack([np.linalg.lstsq(a, v, rcond=None)[0] for a, v in zip(A, g)])
-        cand = ta.copy()
-        cand[:, fidx] = np.clip(ta[:, fidx] + step, lower[active][:, fidx], upper[active][:, fidx])
-        new_rss, _ = _rss(cand, La, ya, ma)
-        rss_old = rss[active]
-        better = np.isfinite(new_rss) & (new_rss <= rss_old)
-        moved = np.abs(cand[:, fidx] - ta[:, fidx]) / (np.abs(ta[:, fidx]) + 1e-8)
-        small = moved.max(axis=1) <= STEP_TOL
-        acc = active[better]
-        th[acc] = cand[better]
-        rss[acc] = new_rss[better]
-        lam[acc] = np.maximum(lam[acc] / 10.0, 1e-12)
-        rej = active[~better]
-        lam[rej] *= 10.0
-        iters[active] += 1
-        # MINPACK's ftol test: an accepted step that lowers the RSS by a relative FTOL or less
-        tiny = better & (rss_old - new_rss <= FTOL * rss_old)
-        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (lam[active] > LAMBDA_MAX)) | (~better & small)
-        conv[active[finished]] = True
-        done[active[finished]] = True
-        active = active[~finished]
-    return th, rss, conv, iters
+        A = JtJ + a_lam[:, None, None] * (dg[:, :, None] * eye + 1e-12 * eye)
+        step = _solve(A, g)
+        cur = a_th[:, fidx]
+        # a parameter on its bound whose step points outwards is held there and the step solved for the others
+        # (projected LM), so that the free parameters of a curve at a bound still converge
+        blocked = ((cur <= a_lo) & (step < 0)) | ((cur >= a_hi) & (step > 0))
+        rows = np.flatnonzero(blocked.any(axis=1))
+        if rows.size:
+            Ab, gb, bl = A[rows], g[rows], blocked[rows]
+            Ab[bl[:, :, None] | bl[:, None, :]] = 0.0
+            Ab[bl[:, :, None] & eye.astype(bool)] = 1.0
+            gb[bl] = 0.0
+            step[rows] = _solve(Ab, gb)
+        new = np.clip(cur + step, a_lo, a_hi)
+        cand = a_th.copy()
+        cand[:, fidx] = new
+        hc = _shape(cand[:, 0], cand[:, 3], a_Ls, a_veh)
+        rc = _residual(cand, hc, a_y, a_w)
+        new_rss = np.einsum("cp,cp->c", rc, rc)
+        better = np.isfinite(new_rss) & (new_rss <= a_rss)
+        # MINPACK's xtol test in its scaled norm (D = the column norms of J): ||D dx|| <= xtol ||D x||
+        D = np.sqrt(dg)
+        small = np.sqrt((((new - cur) * D) ** 2).sum(1)) <= STEP_TOL * np.sqrt(((cur * D) ** 2).sum(1))
+        tiny = better & (a_rss - new_rss <= FTOL * a_rss)
+        a_lam = np.where(better, np.maximum(a_lam / 10.0, 1e-12), a_lam * 10.0)
+        a_acc += better
+        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (a_lam > LAMBDA_MAX)) | (~better & small)
+        if better.any():
+            a_th[better], a_h[better], a_r[better], a_rss[better] = cand[better], hc[better], rc[better], new_rss[better]
+        if finished.any():
+            done = act[finished]
+            th[done], rss[done], conv[done] = a_th[finished], a_rss[finished], True
+            keep = ~finished
+            act = act[keep]
+            a_th, a_Ls, a_y, a_w, a_h, a_r = a_th[keep], a_Ls[keep], a_y[keep], a_w[keep], a_h[keep], a_r[keep]
+            a_veh = a_veh[keep] if a_veh is not None else None
+            a_rss, a_lam, a_lo, a_hi, a_ref = a_rss[keep], a_lam[keep], a_lo[keep], a_hi[keep], a_ref[keep]
+            a_acc, a_tref = a_acc[keep], a_tref[keep]
+    th[act], rss[act] = a_th, a_rss  # not converged within max_iter: the last accepted point
+    return th, rss, conv
 
 
-def _multistart(th, L, y, mask, free, lower, upper, Lk, kmask, slope_limit):
-    """Starts hill in {+-0.5, 1, 2, 5} x e at the quartiles of the log doses (``_fit._multistart``'s grid) for every
-    curve at once; the best converged fit of each curve wins (else the lowest RSS)."""
+def _profiled_grid(th, Ls, veh, y, w, Lq, free, lower, upper, slope_limit):
+    """Start points of the multi-start: on the grid GRID_B (both signs) x the quantiles Lq (C, nq) of each curve's
+    positive log doses, the plateaus that minimise the RSS (closed form: the model is linear in c and d), and the
+    GRID_KEEP best points of each curve. Returns their parameters (C, GRID_KEEP, 5) and RSS (C, GRID_KEEP)."""
     C = th.shape[0]
-    pos = kmask & np.isfinite(Lk)
-    qs = np.stack([np.nanquantile(np.where(pos[i], Lk[i], np.nan), [0.25, 0.5, 0.75]) if pos[i].any()
-                   else np.zeros(3) for i in range(C)])
-    best_th, best_rss, best_conv = th.copy(), np.full(C, np.inf), np.zeros(C, bool)
-    for bsign in (1.0, -1.0):
-        for bmag in (0.5, 1.0, 2.0, 5.0):
-            for j in range(3):
-                t0 = th.copy()
-                if 0 in free:
-                    t0[:, 0] = np.clip(bsign * bmag, -0.9 * slope_limit, 0.9 * slope_limit)
-                if 3 in free:
-                    t0[:, 3] = np.clip(qs[:, j], lower[:, 3], upper[:, 3])
-                t1, r1, c1, _ = _lm(t0, L, y, mask, free, lower, upper, max_iter=MULTISTART_ITER)
-                win = _improves(r1, c1, best_rss, best_conv)
-                best_th[win], best_rss[win], best_conv[win] = t1[win], r1[win], c1[win]
-    # the grid only finds the basin: the best start of each unconverged curve is then run to convergence
-    todo = np.flatnonzero(~best_conv)
-    if todo.size:
-        t1, r1, c1, _ = _lm(best_th[todo], L[todo], y[todo], mask[todo], free, lower[todo], upper[todo])
-        win = _improves(r1, c1, best_rss[todo], best_conv[todo])
-        sel = todo[win]
-        best_th[sel], best_rss[sel], best_conv[sel] = t1[win], r1[win], c1[win]
-    return best_th, best_rss, best_conv
+    cands, rsss = [], []
+    bvals = [s * m for s in (1.0, -1.0) for m in GRID_B] if 0 in free else [None]
+    qvals = range(Lq.shape[1]) if 3 in free else [None]
+    for bv in bvals:
+        for j in qvals:
+            t = th.copy()
+            if bv is not None:
+                t[:, 0] = np.clip(bv, -0.9 * slope_limit, 0.9 * slope_limit)
+            if j is not None:
+                t[:, 3] = np.clip(Lq[:, j], lower[:, 3], upper[:, 3])
+            h = _shape(t[:, 0], t[:, 3], Ls, veh)
+            a = 1.0 - h
+            wa, wh = w * a, w * h
+            Saa, Sah, Shh = (wa * a).sum(1), (wa * h).sum(1), (wh * h).sum(1)
+            Say, Shy = (wa * y).sum(1), (wh * y).sum(1)
+            with np.errstate(all="ignore"):
+                if 1 in free and 2 in free:
+                    det = Saa * Shh - Sah * Sah
+                    ok = det > 1e-12 * np.maximum(Saa * Shh, 1e-300)
+                    t[:, 1] = np.where(ok, (Say * Shh - Shy * Sah) / det, t[:, 1])
+                    t[:, 2] = np.where(ok, (Shy * Saa - Say * Sah) / det, t[:, 2])
+                elif 2 in free:
+                    t[:, 2] = np.where(Shh > 0, (Shy - t[:, 1] * Sah) / Shh, t[:, 2])
+                elif 1 in free:
+                    t[:, 1] = np.where(Saa > 0, (Say - t[:, 2] * Sah) / Saa, t[:, 1])
+            r = _residual(t, h, y, w)
+            cands.append(t)
+            rsss.append(np.einsum("cp,cp->c", r, r))
+    R = np.stack(rsss, axis=1)
+    R = np.where(np.isfinite(R), R, np.inf)
+    T = np.stack(cands, axis=1)  # (C, G, 5)
+    keep = min(GRID_KEEP, T.shape[1])
+    best = np.argsort(R, axis=1, kind="stable")[:, :keep]
+    rows = np.arange(C)[:, None]
+    return T[rows, best], R[rows, best]
 
 
 def _improves(rss_new, conv_new, rss_old, conv_old):
@@ -215,216 +275,6 @@ def _improves(rss_new, conv_new, rss_old, conv_old):
     lower = rss_new < rss_old - 1e-12 * (1 + np.where(np.isfinite(rss_old), rss_old, 0))
     same = rss_new <= rss_old + 1e-9 * (1 + np.where(np.isfinite(rss_old), rss_old, 0))
     return np.isfinite(rss_new) & (lower | (conv_new & ~conv_old & same))
-
-
-def _tss(ypad, mask):
-    n = mask.sum(axis=1)
-    ybar = np.where(mask, ypad, 0.0).sum(axis=1) / np.maximum(n, 1)
-    return np.where(mask, (ypad - ybar[:, None]) ** 2, 0.0).sum(axis=1)
-
-
-def _p_flat(tss, rss, dfc, n_par):
-    """p value of the F test of each curve against a horizontal line (``DoseResponseCurve.flat_test``)."""
-    q = n_par - 1
-    with np.errstate(all="ignore"):
-        F = ((tss - rss) / q) / (rss / dfc)
-        return np.where((dfc > 0) & (q > 0) & (rss > 0), stats.f.sf(np.maximum(F, 0.0), max(q, 1), np.maximum(dfc, 1)),
-                        np.nan)
-
-
-# -- the public function ------------------------------------------------------------------------------------------
-def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed=None, ci_level: float = 0.95,
-             source: str | None = None, slope_limit: float = SLOPE_LIMIT, fallback: bool = True):
-    """Fit every curve of a long table (one row per well) at once.
-
-    Parameters
-    ----------
-    data : pandas DataFrame, one row per well; dose 0 is the vehicle and takes part in the fit.
-    dose, response : column names (doses are concentrations >= 0, not logs).
-    curve : column name or list of column names whose combination identifies a curve (compound, cell line, ...).
-    model : 'll4' or 'll3' are fitted in one batch; the other models of ``MODELS`` are fitted curve by curve with
-        the single-curve fit.
-    fixed : public parameters held at values, e.g. ``{"top": 100}`` (as in ``fit``).
-    ci_level : level of the IC50 interval (delta method on the log scale, as ``fit``'s default).
-    fallback : refit with the single-curve ``fit_curve`` the curves the batch (and its multi-start) leaves
-        unconverged and not flat (flag ``refit_single_curve``). Such a refit can take seconds per curve (lmfit's
-        multi-start on a ridge); with False those curves keep the batched optimum, flagged ``not_converged``.
-
-    Returns
-    -------
-    BatchFitResult whose ``table`` (also ``fits``) has one row per curve, in the order curves first appear: the curve
-    columns, then the columns of ``fit(...).fits`` with the same names and meanings (hill with Prism's sign, bottom,
-    top, e, ic50 with its se and interval, rss, df, n, sigma, aic, bic, flag ...), plus ``hill_se``, ``bottom_se``,
-    ``top_se``, ``e_se``, ``r2``, ``rmse`` and ``method`` ('batched', 'single-curve' or 'not fitted'). A curve that
-    cannot be fitted (no data, too few distinct doses, no variation, no positive dose) keeps its row, with its flag.
-    """
-    import pandas as pd
-
-    from ._api import _internal_fixed
-    from ._batch_result import BatchFitResult
-
-    if type(data).__module__.startswith("dask"):
-        # a dask DataFrame: fitted partition by partition with this same function (see _dask.py)
-        from ._dask import fit_many_dask
-
-        return fit_many_dask(data, dose=dose, response=response, curve=curve, model=model, fixed=fixed,
-                             ci_level=ci_level, source=source, slope_limit=slope_limit, fallback=fallback)
-    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
-    if not isinstance(data, pd.DataFrame):
-        raise AssayDataError("data must be a pandas DataFrame (one row per well)")
-    keys = [curve] if isinstance(curve, str) else list(curve)
-    if not keys:
-        raise AssayDataError("curve must name at least one column")
-    check_columns(data, [dose, response, *keys], file=src)
-    if not 0 < ci_level < 1:
-        raise AssayDataError(f"ci_level must be between 0 and 1; got {ci_level}")
-    mdl = get_model(model)
-    check_choice("model", mdl.name, tuple(m for m in ("ll4", "ll3", "ll5", "w1", "w2")))
-    fixed_int = _internal_fixed(fixed, mdl.name)
-    df = data.reset_index(drop=True)
-    x = check_numeric(df, dose, file=src, allow_missing=True)
-    check_nonnegative(np.where(np.isnan(x), 0.0, x), dose, file=src)
-    y = check_numeric(df, response, file=src, allow_missing=True)
-
-    cid_all = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    C = int(cid_all.max()) + 1 if cid_all.size else 0
-    first = np.full(C, -1)
-    first[cid_all[::-1]] = np.arange(cid_all.size)[::-1]
-    key_table = df.loc[first, keys].reset_index(drop=True)
-
-    modes = {p: ("fixed" if (p in fixed_int or p in dict(mdl.fixed_default)) else "free") for p in INTERNAL}
-    fixed_all = {**dict(mdl.fixed_default), **fixed_int}
-    free_names = [p for p in INTERNAL if modes[p] == "free"]
-    n_par = len(free_names)
-
-    ok_rows = np.isfinite(x) & np.isfinite(y)
-    with np.errstate(divide="ignore"):
-        logx = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
-    rows = np.flatnonzero(ok_rows)
-    order = rows[np.lexsort((logx[rows], cid_all[rows]))]
-    cid = cid_all[order]
-    Lr, yr, xr = logx[order], y[order], x[order]
-    pos, n = _segments(cid, C)
-
-    # distinct doses per curve and their mean responses
-    newlev = np.ones(cid.size, bool)
-    newlev[1:] = (cid[1:] != cid[:-1]) | (Lr[1:] != Lr[:-1])
-    lev = np.cumsum(newlev) - 1
-    lev_cid = cid[newlev]
-    lev_mean = np.bincount(lev, weights=yr) / np.bincount(lev) if lev.size else np.zeros(0)
-    lev_L = Lr[newlev]
-    kpos, k = _segments(lev_cid, C)
-    npos_dose = np.bincount(cid[xr > 0], minlength=C)
-    ymin = np.full(C, np.inf)
-    ymax = np.full(C, -np.inf)
-    np.minimum.at(ymin, cid, yr)
-    np.maximum.at(ymax, cid, yr)
-    dmin = np.full(C, np.inf)
-    dmax = np.full(C, -np.inf)
-    np.minimum.at(dmin, cid[xr > 0], xr[xr > 0])
-    np.maximum.at(dmax, cid[xr > 0], xr[xr > 0])
-
-    status = np.full(C, "", dtype=object)
-    status[n == 0] = "no_data"
-    status[(status == "") & (k < 2)] = "too_few_doses"
-    status[(status == "") & (k < n_par)] = "too_few_doses"
-    status[(status == "") & (n <= n_par)] = "too_few_points"
-    status[(status == "") & (npos_dose == 0)] = "no_positive_dose"
-    status[(status == "") & (ymax - ymin == 0)] = "no_variation"
-    fit_ok = status == ""
-
-    P = int(n.max()) if C and n.size else 0
-    K = int(k.max()) if C and k.size else 0
-    theta = np.full((C, 5), np.nan)
-    rss = np.full(C, np.nan)
-    conv = np.zeros(C, bool)
-    method = np.where(fit_ok, "batched", "not fitted").astype(object)
-    cov_free = np.full((C, n_par, n_par), np.nan)
-    refit = np.zeros(C, bool)
-    extra_flags: dict[int, list[str]] = {}
-    ic50_override: dict[int, tuple] = {}
-    idx = np.flatnonzero(fit_ok)
-    Lpad = _pad(Lr, cid, pos, C, P, 0.0)
-    ypad = _pad(yr, cid, pos, C, P, 0.0)
-    mask = np.zeros((C, P), bool)
-    mask[cid, pos] = True
-    Lpad[~mask] = 0.0
-    lo_le = np.where(npos_dose > 0, np.log(np.where(np.isfinite(dmin), dmin, 1.0)) - LE_MARGIN_DECADES * np.log(10), 0)
-    hi_le = np.where(npos_dose > 0, np.log(np.where(np.isfinite(dmax), dmax, 1.0)) + LE_MARGIN_DECADES * np.log(10), 0)
-    batched = mdl.name in BATCH_MODELS
-    free = [PARAM_INDEX[p] for p in free_names]
-
-    if batched and idx.size:
-        Lk = _pad(lev_L, lev_cid, kpos, C, K, -np.inf)[idx]
-        Mk = _pad(lev_mean, lev_cid, kpos, C, K, 0.0)[idx]
-        kmask = np.zeros((C, K), bool)
-        kmask[lev_cid, kpos] = True
-        kmask = kmask[idx]
-        th0 = _starts(Lk, Mk, kmask, fixed_all, slope_limit)
-        lower = np.column_stack([np.full(idx.size, -slope_limit), np.full(idx.size, -np.inf),
-                                 np.full(idx.size, -np.inf), lo_le[idx], np.full(idx.size, 1e-3)])
-        upper = np.column_stack([np.full(idx.size, slope_limit), np.full(idx.size, np.inf),
-                                 np.full(idx.size, np.inf), hi_le[idx], np.full(idx.size, 1e3)])
-        # start strictly inside the bounds, as the single-curve fit does
-        th0[:, 0] = np.clip(th0[:, 0], -slope_limit + 1e-9 * (slope_limit + 1), slope_limit - 1e-9 * (slope_limit + 1))
-        th0[:, 3] = np.clip(th0[:, 3], lower[:, 3] + 1e-9 * (np.abs(lower[:, 3]) + 1),
-                            upper[:, 3] - 1e-9 * (np.abs(upper[:, 3]) + 1))
-        with np.errstate(all="ignore"):
-            th_b, rss_b, conv_b, _it = _lm(th0, Lpad[idx], ypad[idx], mask[idx], free, lower, upper)
-        # the curves the single-curve fit would call suspicious (_fit._suspicious: not converged, on a bound, singular
-        # covariance, or no better than a horizontal line) get a batched multi-start (the grid of _fit._multistart)
-        tss_i = _tss(ypad[idx], mask[idx])
-        flat_i = _p_flat(tss_i, rss_b, n[idx] - n_par, n_par) >= 0.05
-        J, _ = _jacobian(th_b, Lpad[idx], mask[idx], free)
-        cov_b = _covariance(np.einsum("cpi,cpj->cij", J, J), rss_b, n[idx] - n_par)
-        bound = np.any((th_b[:, free] - lower[:, free] < 1e-6 * np.maximum(1, np.abs(th_b[:, free])))
-                       | (upper[:, free] - th_b[:, free] < 1e-6 * np.maximum(1, np.abs(th_b[:, free]))), axis=1)
-        singular = ~np.all(np.isfinite(cov_b), axis=(1, 2)) & (n[idx] > n_par)
-        failed = np.flatnonzero(~(conv_b & np.isfinite(rss_b)) | flat_i | bound | singular)
-        if failed.size:
-            with np.errstate(all="ignore"):
-                alt = _multistart(th_b[failed], Lpad[idx][failed], ypad[idx][failed], mask[idx][failed], free,
-                                  lower[failed], upper[failed], Lk[failed], kmask[failed], slope_limit)
-            better = _improves(alt[1], alt[2], rss_b[failed], conv_b[failed])
-            sel = failed[better]
-            th_b[sel], rss_b[sel], conv_b[sel] = alt[0][better], alt[1][better], alt[2][better]
-        theta[idx], rss[idx], conv[idx] = th_b, rss_b, conv_b
-        # still not converged: the single-curve fit, unless the curve is flat (no dose effect: its optimum lies at
-        # infinity or on a bound, and fit_curve's multi-start takes seconds there without a better answer)
-        flat_i = _p_flat(tss_i, rss_b, n[idx] - n_par, n_par) >= 0.05
-        refit[idx] = ~(conv_b & np.isfinite(rss_b)) & ~flat_i & fallback
-        # covariance s^2 (J'J)^-1 at the optimum, with the checks of _engine.Problem.covariance
-        J, _ = _jacobian(th_b, Lpad[idx], mask[idx], free)
-        JtJ = np.einsum("cpi,cpj->cij", J, J)
-        dfc = n[idx] - n_par
-        cov_free[idx] = _covariance(JtJ, rss_b, dfc)
-    else:
-        refit[idx] = True
-
-    # curves the batch did not settle (or models without a batched fit): the single-curve fit
-    for i in np.flatnonzero(refit):
-        sel = cid == i
-        c = fit_curve(xr[sel], yr[sel], model=mdl, fixed=fixed_int, cov="jtj")
-        theta[i], rss[i], conv[i] = c.theta, c.rss, c.converged
-        cov_free[i] = c.cov_jtj
-        method[i] = "single-curve"
-        if batched:
-            extra_flags[i] = ["refit_single_curve"]
-        if not batched:
-            from ._estimates import ed_relative
-
-            ic50_override[i] = ed_relative(c, 50.0, "jtj")
-
-    table = _table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmin, dmax, status, method,
-                   extra_flags, ic50_override, cid, yr, Lr, lo_le, hi_le, slope_limit, ci_level)
-    meta = {"analysis": "doseresponse.fit_many", "model": mdl.name, "model_description": mdl.description,
-            "drc_equivalent": mdl.drc, "dose": dose, "response": response, "curve": keys,
-            "fixed": dict(fixed or {}), "cov": "jtj", "ci_level": ci_level, "ci_scale": "log",
-            "slope_limit": slope_limit, "n": len(df), "n_curves": int(C),
-            "rows_left_out": int((~ok_rows).sum()), "batched": batched, "source": src,
-            "method": ("batched Levenberg-Marquardt across curves (analytic Jacobian), J'J covariance, delta-method "
-                       "IC50 interval on the log scale" if batched else "single-curve fit per curve")}
-    return BatchFitResult(table=table, meta=meta)
 
 
 def _covariance(JtJ, rss, dfc):
@@ -450,121 +300,380 @@ def _covariance(JtJ, rss, dfc):
     return out
 
 
-def _table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmin, dmax, status, method, extra_flags,
-           ic50_override, cid, yr, Lr, lo_le, hi_le, slope_limit, ci_level):
-
-    C = theta.shape[0]
-    n_par = len(free_names)
-    dfc = n - n_par
-    fitted = status == ""
-    b, c, d, le = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
-    se = np.full((C, 5), np.nan)
-    diag = np.einsum("cii->ci", cov_free)
-    for j, p in enumerate(free_names):
-        se[:, PARAM_INDEX[p]] = np.sqrt(np.where(diag[:, j] >= 0, diag[:, j], np.nan))
-    for p in INTERNAL:
-        if p not in free_names:
-            se[:, PARAM_INDEX[p]] = 0.0
+def _f_flat(tss, rss, dfc, q):
+    """F statistic and p value of each curve against a horizontal line (``DoseResponseCurve.flat_test``): q = number
+    of free parameters - 1 numerator df, dfc residual df."""
     with np.errstate(all="ignore"):
-        e = np.exp(le)
-        tq = np.where(dfc > 0, stats.t.ppf(0.5 + ci_level / 2, np.maximum(dfc, 1)), np.nan)
-        ybar = np.bincount(cid, weights=yr, minlength=C) / np.maximum(n, 1)
-        tss = np.bincount(cid, weights=(yr - ybar[cid]) ** 2, minlength=C)
-        r2 = 1.0 - rss / tss
-        rmse = np.sqrt(rss / n)
-        sigma = np.where(dfc > 0, np.sqrt(rss / np.maximum(dfc, 1)), np.nan)
-        # flat test: F of the curve against a horizontal line
-        q = n_par - 1
         F = ((tss - rss) / q) / (rss / dfc)
-        p_flat = np.where((dfc > 0) & (q > 0) & (rss > 0), stats.f.sf(np.maximum(F, 0.0), q, np.maximum(dfc, 1)),
-                          np.nan)
-        # Prism's dependency 1 - 1 / (C_ii (C^-1)_ii); C^-1 = J'J / s^2, so it is 1 - 1 / (cov_ii * (cov^-1)_ii)
-        fin_cov = np.all(np.isfinite(cov_free), axis=(1, 2))
-        dep_bad = np.zeros(C, bool)
-        if fin_cov.any():
-            Cf = cov_free[fin_cov]
-            try:
-                Ci = np.linalg.inv(Cf)
-                depv = 1.0 - 1.0 / (np.einsum("cii->ci", Cf) * np.einsum("cii->ci", Ci))
-                dep_bad[fin_cov] = np.any(np.isfinite(depv) & (depv > DEPENDENCY_LIMIT), axis=1)
-            except np.linalg.LinAlgError:
-                dep_bad[fin_cov] = True
-        # IC50 (relative ED50): e for ll3/ll4; se = e * se(le); the interval from the log scale
-        ic50 = e.copy()
-        ic50_se = e * se[:, 3]
-        for i, (est, s) in ic50_override.items():
-            ic50[i], ic50_se[i] = est, s
-        half = tq * ic50_se / ic50
-        ci_lo, ci_hi = ic50 * np.exp(-half), ic50 * np.exp(half)
-        # absolute IC50: dose at which the fitted response is half the vehicle plateau
-        plateau0 = np.where(b > 0, d, c) if mdl.shape in ("ll", "w1") else np.where(b > 0, c, d)
-        level_y = 0.5 * plateau0
-        hval = (level_y - c) / (d - c)
-        abs_ic50 = np.full(C, np.nan)
-        if mdl.shape == "ll":
-            inside = np.isfinite(hval) & (hval > 0) & (hval < 1)
-            f = theta[:, 4]
-            abs_ic50 = np.where(inside, np.exp(le + np.log(hval ** (-1.0 / f) - 1.0) / b), np.nan)
-        emax = c + (d - c) * special.expit(-np.clip(b * (np.log(dmax) - le), -700, 700))
-        if mdl.name == "ll5":
-            emax = c + (d - c) * special.expit(-np.clip(b * (np.log(dmax) - le), -700, 700)) ** theta[:, 4]
-        loglik = -0.5 * n * (np.log(2 * np.pi) + np.log(rss / n) + 1.0)
-        aic = -2.0 * loglik + 2.0 * (n_par + 1)
-        bic = -2.0 * loglik + np.log(n) * (n_par + 1)
-    rows_flag, relation = [], []
-    for i in range(C):
-        if not fitted[i]:
-            rows_flag.append(status[i])
-            relation.append("")
-            continue
-        fl = list(extra_flags.get(i, []))
-        if not conv[i]:
-            fl.append("not_converged")
-        span_b = 1e-6 * max(1.0, abs(b[i]))
-        if "b" in free_names and (b[i] + slope_limit < span_b or slope_limit - b[i] < span_b):
-            fl.append("at_bound:hill")
-        span_e = 1e-6 * max(1.0, abs(le[i]))
-        if "le" in free_names and (le[i] - lo_le[i] < span_e or hi_le[i] - le[i] < span_e):
-            fl.append("at_bound:e")
-        if dfc[i] <= 0:
-            fl.append("no_residual_df")
-        if not fin_cov[i] or dep_bad[i]:
-            fl.append("ambiguous")
-        flat = bool(np.isfinite(p_flat[i]) and p_flat[i] >= 0.05)
-        if flat:
-            fl.append("flat")
-        rel = "" if not np.isfinite(ic50[i]) else (">" if ic50[i] > dmax[i] else "<" if ic50[i] < dmin[i] else "=")
-        if rel == ">":
-            fl.append("ic50_above_range")
-        elif rel == "<":
-            fl.append("ic50_below_range")
-        if rel != "=" or flat:
-            ic50[i] = ic50_se[i] = ci_lo[i] = ci_hi[i] = np.nan
-        if not np.isfinite(abs_ic50[i]):
-            fl.append("abs_ic50_not_reached")
-        elif not dmin[i] <= abs_ic50[i] <= dmax[i]:
-            fl.append("abs_ic50_outside_range")
-            abs_ic50[i] = np.nan
-        rows_flag.append(";".join(fl) if fl else "ok")
-        relation.append(rel)
-    nanfit = ~fitted
-    hill = mdl.hill_sign * b
-    out = key_table.copy()
-    cols = {
-        "model": mdl.name, "n": n.astype(int), "bottom": c, "top": d, "hill": hill,
-        "ic50": ic50, "ic50_se": ic50_se, "ic50_ci_low": ci_lo, "ic50_ci_high": ci_hi, "ci_level": ci_level,
-        "abs_ic50": abs_ic50, "aic": aic, "converged": conv & fitted, "flag": rows_flag,
-        "ic50_relation": relation, "abs_response": level_y, "e": e, "emax": emax, "bic": bic, "rss": rss,
-        "df": dfc.astype(int), "sigma": sigma, "dose_min": np.where(np.isfinite(dmin), dmin, np.nan),
-        "dose_max": np.where(np.isfinite(dmax), dmax, np.nan), "cov": "jtj", "ci_method": "delta (log scale)",
-        "hill_se": se[:, 0], "bottom_se": se[:, 1], "top_se": se[:, 2], "e_se": e * se[:, 3],
-        "r2": r2, "rmse": rmse, "n_doses": k.astype(int), "method": method,
-    }
-    for name, val in cols.items():
-        out[name] = val
-    num = ["bottom", "top", "hill", "ic50", "ic50_se", "ic50_ci_low", "ic50_ci_high", "abs_ic50", "aic",
-           "abs_response", "e", "emax", "bic", "rss", "sigma", "hill_se", "bottom_se", "top_se", "e_se", "r2", "rmse"]
-    out.loc[nanfit, num] = np.nan
-    if mdl.name == "ll5":
-        out["f"] = theta[:, 4]
+        ok = (dfc > 0) & (q > 0) & (rss > 0) & np.isfinite(F)
+        p = np.where(ok, stats.f.sf(np.maximum(np.where(ok, F, 0.0), 0.0), max(q, 1), np.maximum(dfc, 1)), np.nan)
+    return np.where(ok, F, np.nan), p
+
+
+# -- starting values (vectorised ``_fit.start_values`` for the ll shape) ------------------------------------------
+def _starts(Lk, Mk, kmask, fixed, slope_limit):
+    """Lk, Mk: (C, K) distinct log doses (ascending, -inf first) and their mean responses; kmask marks real levels."""
+    C = Lk.shape[0]
+    lo = np.where(kmask, Mk, np.inf).min(axis=1)
+    hi = np.where(kmask, Mk, -np.inf).max(axis=1)
+    pad = np.where(hi > lo, 0.05 * (hi - lo), np.maximum(np.abs(hi), 1.0) * 0.05)
+    c0 = np.full(C, fixed["c"]) if "c" in fixed else lo - pad
+    d0 = np.full(C, fixed["d"]) if "d" in fixed else hi + pad
+    d0 = np.where(d0 == c0, c0 + 1.0, d0)
+    pos = kmask & np.isfinite(Lk)
+    with np.errstate(all="ignore"):
+        h = np.clip((Mk - c0[:, None]) / (d0 - c0)[:, None], 0.02, 0.98)
+        z = np.log(1.0 / h - 1.0)
+        npos = pos.sum(axis=1)
+        Lp = np.where(pos, Lk, 0.0)
+        zp = np.where(pos, z, 0.0)
+        mL = Lp.sum(1) / npos
+        mz = zp.sum(1) / npos
+        dL = np.where(pos, Lk - mL[:, None], 0.0)
+        sxx = (dL * dL).sum(1)
+        slope = (dL * np.where(pos, z - mz[:, None], 0.0)).sum(1) / sxx
+        intercept = mz - slope * mL
+        ok = (npos >= 2) & (sxx > 0) & (np.abs(slope) > 1e-3)
+        b0 = np.where(ok, slope, np.nan)
+        le0 = np.where(ok, -intercept / slope, np.nan)
+    last = np.maximum(kmask.sum(axis=1) - 1, 0)
+    decreasing = Mk[np.arange(C), last] < Mk[:, 0]
+    bad = ~np.isfinite(b0)
+    if bad.any():
+        rows = np.flatnonzero(bad & (npos > 0))
+        med = np.zeros(C)
+        if rows.size:  # the median of their positive log doses
+            med[rows] = np.nanmedian(np.where(pos[rows], Lk[rows], np.nan), axis=1)
+        b0 = np.where(bad, np.where(decreasing, 1.0, -1.0), b0)
+        le0 = np.where(bad, med, le0)
+    b0 = np.clip(b0, -0.9 * slope_limit, 0.9 * slope_limit)
+    Lmin = np.where(pos, Lk, np.inf).min(axis=1)
+    Lmax = np.where(pos, Lk, -np.inf).max(axis=1)
+    le0 = np.where(npos > 0, np.clip(le0, Lmin - 2.0, Lmax + 2.0), le0)
+    th = np.column_stack([b0, c0, d0, le0, np.ones(C)])
+    for k, v in fixed.items():
+        th[:, PARAM_INDEX[k]] = v
+    return th
+
+
+def _pad(values, row_curve, pos, C, P, fill):
+    out = np.full((C, P), fill, dtype=float)
+    out[row_curve, pos] = values
     return out
+
+
+def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi_le, fixed_all, free, slope_limit):
+    """Batched fit of the curves 0..m-1 of a chunk (rows sorted by curve, ``pos`` the position of a row within its
+    curve, ``n`` wells per curve). Returns theta (m, 5), rss, converged, J'J of the free parameters at the optimum."""
+    m = n.size
+    P, K = int(n.max()), int(k.max())
+    n_par = len(free)
+    fin = np.isfinite(Lr)
+    Ls = _pad(np.where(fin, Lr, 0.0), cid, pos, m, P, 0.0)
+    veh = np.zeros((m, P), bool)
+    veh[cid, pos] = ~fin
+    veh = veh if veh.any() else None
+    y = _pad(yr, cid, pos, m, P, 0.0)
+    w = _pad(np.ones(cid.size), cid, pos, m, P, 0.0)
+    Lk = _pad(lev_L, lev_cid, kpos, m, K, -np.inf)
+    Mk = _pad(lev_mean, lev_cid, kpos, m, K, 0.0)
+    kmask = np.zeros((m, K), bool)
+    kmask[lev_cid, kpos] = True
+    th0 = _starts(Lk, Mk, kmask, fixed_all, slope_limit)
+    lower = np.column_stack([np.full(m, -slope_limit), np.full(m, -np.inf), np.full(m, -np.inf), lo_le,
+                             np.full(m, 1e-3)])
+    upper = np.column_stack([np.full(m, slope_limit), np.full(m, np.inf), np.full(m, np.inf), hi_le, np.full(m, 1e3)])
+    # start strictly inside the bounds, as the single-curve fit does
+    th0[:, 0] = np.clip(th0[:, 0], -slope_limit + 1e-9 * (slope_limit + 1), slope_limit - 1e-9 * (slope_limit + 1))
+    th0[:, 3] = np.clip(th0[:, 3], lower[:, 3] + 1e-9 * (np.abs(lower[:, 3]) + 1),
+                        upper[:, 3] - 1e-9 * (np.abs(upper[:, 3]) + 1))
+    th, rss, conv = _lm(th0, Ls, veh, y, w, free, lower, upper)
+
+    def jtj(th_):
+        h = _shape(th_[:, 0], th_[:, 3], Ls, veh)
+        return _normal_equations(_jacobian(th_, h, Ls, w, free), np.zeros_like(h))[0]
+
+    # curves the single-curve fit would call suspicious (``_fit._suspicious``: not converged, on a bound, singular
+    # covariance, or no better than a horizontal line) get the multi-start
+    ybar = (y * w).sum(1) / n
+    tss = (((y - ybar[:, None]) * w) ** 2).sum(1)
+    dfc = n - n_par
+    _, p_flat = _f_flat(tss, rss, dfc, n_par - 1)
+    fi = np.asarray(free)
+    tol = 1e-6 * np.maximum(1, np.abs(th[:, fi]))
+    bound = np.any((th[:, fi] - lower[:, fi] < tol) | (upper[:, fi] - th[:, fi] < tol), axis=1)
+    cov = _covariance(jtj(th), rss, dfc)
+    singular = ~np.all(np.isfinite(cov), axis=(1, 2)) & (dfc > 0)
+    sus = np.flatnonzero(~(conv & np.isfinite(rss)) | (p_flat >= 0.05) | bound | singular)
+    if sus.size:
+        Lq = np.nanquantile(np.where(kmask[sus] & np.isfinite(Lk[sus]), Lk[sus], np.nan), GRID_Q, axis=1).T
+        T, R = _profiled_grid(th[sus], Ls[sus], None if veh is None else veh[sus], y[sus], w[sus], Lq, free,
+                              lower[sus], upper[sus], slope_limit)
+        # only grid points already below the fit's RSS are run to convergence (they lie in a lower basin); when no
+        # grid point beats it, the first fit is the multi-start's answer
+        go = R < rss[sus, None] * (1.0 - 1e-9)
+        ci, gj = np.nonzero(go)
+        if ci.size:
+            rep = sus[ci]
+            starts = T[ci, gj]
+            starts[:, 0] = np.clip(starts[:, 0], lower[rep, 0], upper[rep, 0])
+            t1, r1, c1 = _lm(starts, Ls[rep], None if veh is None else veh[rep], y[rep], w[rep], free, lower[rep],
+                             upper[rep])
+            # each start against the curve's best so far (lower RSS; at an equal RSS a converged one); runs of one
+            # curve are consecutive, so the j-th run of every curve is compared in one vectorised pass
+            first_of = np.r_[True, ci[1:] != ci[:-1]]
+            order_in = np.arange(ci.size) - np.maximum.accumulate(np.where(first_of, np.arange(ci.size), 0))
+            for j in range(GRID_KEEP):
+                pick = np.flatnonzero(order_in == j)
+                if not pick.size:
+                    break
+                cur = rep[pick]
+                win = _improves(r1[pick], c1[pick], rss[cur], conv[cur])
+                cw = cur[win]
+                th[cw], rss[cw], conv[cw] = t1[pick[win]], r1[pick[win]], c1[pick[win]]
+    return th, rss, conv, jtj(th)
+
+
+def _numeric(df, column, src):
+    """The column as float64: a numeric column directly (checked for infinities and magnitudes), anything else through
+    ``check_numeric`` (which reads text entries; slower on millions of rows)."""
+    import pandas as pd
+
+    s = df[column]
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(v)
+        if inf.any():
+            return check_numeric(df, column, file=src, allow_missing=True)  # its message names the rows
+        check_magnitude(v, column, file=src)
+        return v
+    return check_numeric(df, column, file=src, allow_missing=True)
+
+
+def _segments(cid_sorted, C):
+    """position of each row within its curve (rows sorted by curve) and the number of rows per curve."""
+    n = np.bincount(cid_sorted, minlength=C)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]])
+    pos = np.arange(cid_sorted.size) - start[cid_sorted]
+    return pos, n
+
+
+# -- the public function ------------------------------------------------------------------------------------------
+def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed=None, ci_level: float = 0.95,
+             source: str | None = None, slope_limit: float = SLOPE_LIMIT, fallback: bool = False,
+             replicate: str | None = None, dose_unit: str | None = None, auc_window=None):
+    """Fit every curve of a long table (one row per well) at once.
+
+    Parameters
+    ----------
+    data : pandas DataFrame, one row per well; dose 0 is the vehicle and takes part in the fit.
+    dose, response : column names (doses are concentrations >= 0, not logs). A negative dose anywhere is an
+        AssayDataError naming the column and rows; a missing dose or response leaves that well out (counted in
+        ``meta['rows_left_out']``).
+    curve : column name or list of column names whose combination identifies a curve (compound, cell line, ...).
+    model : 'll4' or 'll3' are fitted in one batch; the other models of ``MODELS`` are fitted curve by curve with
+        the single-curve fit.
+    fixed : public parameters held at values, e.g. ``{"top": 100}`` (as in ``fit``).
+    ci_level : level of the intervals (delta method on the log scale, as ``fit``'s default).
+    fallback : refit with the single-curve ``fit_curve`` the curves the batch (and its multi-start) leaves
+        unconverged and not flat (flag ``refit_single_curve``). Off by default: such a refit can take seconds per
+        curve (lmfit's multi-start on a ridge); those curves keep the batched optimum, flagged ``not_converged``.
+    replicate : optional column naming the replicate (well, plate or experiment) of a row; two rows of one curve
+        with the same dose and replicate are flagged ``duplicate_wells`` (the curve is still fitted with all rows).
+    dose_unit : optional column holding the unit of each row's dose; a curve whose rows carry more than one unit
+        is not fitted (flag ``mixed_dose_units``). The curve's unit goes to the ``dose_unit`` column.
+    auc_window : (low, high) positive doses over which ``auc`` and ``activity_area`` are integrated, the same for
+        every curve so that they compare across the screen; default the screen's whole range of positive doses.
+        The window used is ``meta['auc_window']``.
+
+    Returns
+    -------
+    BatchFitResult whose ``table`` (also ``fits``) has one row per input curve, in the order curves first appear:
+    the curve columns, then the columns of ``fit(...).fits`` with the same names, meanings and censoring rules
+    (see ``BatchFitResult`` for the list), then ``hill_se``, ``bottom_se``, ``top_se``, ``e_se``, ``r2``, ``rmse``,
+    ``flat_f``, ``flat_p``, ``activity_area``, ``n_doses``, ``dose_unit`` and ``method``. A curve that cannot be
+    fitted keeps its row with NaN estimates and its flag (``no_data``, ``too_few_doses``, ``too_few_points``,
+    ``no_positive_dose``, ``no_variation``, ``mixed_dose_units``).
+    """
+    import pandas as pd
+
+    from ._api import _internal_fixed
+    from ._batch_result import BatchFitResult, fits_table
+
+    if type(data).__module__.startswith("dask"):
+        # a dask DataFrame: fitted partition by partition with this same function (see _dask.py)
+        from ._dask import fit_many_dask
+
+        return fit_many_dask(data, dose=dose, response=response, curve=curve, model=model, fixed=fixed,
+                             ci_level=ci_level, source=source, slope_limit=slope_limit, fallback=fallback,
+                             replicate=replicate, dose_unit=dose_unit, auc_window=auc_window)
+    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
+    if not isinstance(data, pd.DataFrame):
+        raise AssayDataError("data must be a pandas DataFrame (one row per well)")
+    keys = [curve] if isinstance(curve, str) else list(curve)
+    if not keys:
+        raise AssayDataError("curve must name at least one column")
+    check_columns(data, [dose, response, *keys, replicate, dose_unit], file=src)
+    if not 0 < ci_level < 1:
+        raise AssayDataError(f"ci_level must be between 0 and 1; got {ci_level}")
+    mdl = get_model(model)
+    check_choice("model", mdl.name, tuple(m for m in ("ll4", "ll3", "ll5", "w1", "w2")))
+    fixed_int = _internal_fixed(fixed, mdl.name)
+    if auc_window is not None:
+        try:
+            win = (float(auc_window[0]), float(auc_window[1]))
+        except (TypeError, ValueError, IndexError):
+            raise AssayDataError(f"auc_window must be two doses (low, high); got {auc_window!r}") from None
+        if len(auc_window) != 2 or not 0 < win[0] < win[1] < np.inf:
+            raise AssayDataError(f"auc_window must be two positive doses, low < high; got {auc_window!r}")
+    df = data.reset_index(drop=True)
+    x = _numeric(df, dose, src)
+    check_nonnegative(np.where(np.isnan(x), 0.0, x), dose, file=src)
+    y = _numeric(df, response, src)
+
+    cid_all = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    C = int(cid_all.max()) + 1 if cid_all.size else 0
+    first = np.full(C, -1)
+    first[cid_all[::-1]] = np.arange(cid_all.size)[::-1]
+    key_table = df.loc[first, keys].reset_index(drop=True)
+
+    fixed_all = {**dict(mdl.fixed_default), **fixed_int}
+    free_names = [p for p in INTERNAL if p not in fixed_all]
+    n_par = len(free_names)
+
+    ok_rows = np.isfinite(x) & np.isfinite(y)
+    with np.errstate(divide="ignore"):
+        logx = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
+    rows = np.flatnonzero(ok_rows)
+    order = rows[np.lexsort((logx[rows], cid_all[rows]))]
+    cid = cid_all[order]
+    Lr, yr, xr = logx[order], y[order], x[order]
+    pos, n = _segments(cid, C)
+
+    # distinct doses per curve and their mean responses
+    newlev = np.ones(cid.size, bool)
+    newlev[1:] = (cid[1:] != cid[:-1]) | (Lr[1:] != Lr[:-1])
+    lev = np.cumsum(newlev) - 1
+    lev_cid = cid[newlev]
+    lev_n = np.bincount(lev) if lev.size else np.zeros(0)
+    lev_mean = np.bincount(lev, weights=yr) / lev_n if lev.size else np.zeros(0)
+    lev_L = Lr[newlev]
+    kpos, k = _segments(lev_cid, C)
+    posd = xr > 0
+    npos_dose = np.bincount(cid[posd], minlength=C)
+    ymin = np.full(C, np.inf)
+    ymax = np.full(C, -np.inf)
+    np.minimum.at(ymin, cid, yr)
+    np.maximum.at(ymax, cid, yr)
+    dmin = np.full(C, np.inf)
+    dmax = np.full(C, -np.inf)
+    np.minimum.at(dmin, cid[posd], xr[posd])
+    np.maximum.at(dmax, cid[posd], xr[posd])
+    dmin[~np.isfinite(dmin)] = np.nan
+    dmax[~np.isfinite(dmax)] = np.nan
+    # the response sums of the flat and lack-of-fit tests
+    ybar = np.bincount(cid, weights=yr, minlength=C) / np.maximum(n, 1)
+    tss = np.bincount(cid, weights=(yr - ybar[cid]) ** 2, minlength=C)
+    rss_anova = np.bincount(cid, weights=(yr - lev_mean[lev]) ** 2, minlength=C) if lev.size else np.zeros(C)
+
+    # per-curve problems of the input: never an error for the screen, always a flag on the curve
+    extra_flags = np.full(C, "", dtype=object)
+    units = np.full(C, "", dtype=object)
+    mixed = np.zeros(C, bool)
+    if replicate is not None:
+        dup = df.duplicated(subset=[*keys, dose, replicate], keep=False).to_numpy() & np.isfinite(x)
+        extra_flags[np.unique(cid_all[dup])] = "duplicate_wells"
+    if dose_unit is not None:
+        u = df[dose_unit].astype("string").str.strip()
+        per = pd.DataFrame({"c": cid_all, "u": u}).dropna().drop_duplicates()
+        per = per[per.u != ""]
+        counts = np.bincount(per.c.to_numpy(), minlength=C)
+        mixed = counts > 1
+        joined = per.groupby("c", sort=True)["u"].agg(lambda s: ",".join(s))
+        units[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
+
+    status = np.full(C, "", dtype=object)
+    status[mixed] = "mixed_dose_units"
+    status[(status == "") & (n == 0)] = "no_data"
+    status[(status == "") & ((k < 2) | (k < n_par))] = "too_few_doses"
+    status[(status == "") & (n <= n_par)] = "too_few_points"
+    status[(status == "") & (npos_dose == 0)] = "no_positive_dose"
+    status[(status == "") & (ymax - ymin == 0)] = "no_variation"
+    fit_ok = status == ""
+
+    if auc_window is None:
+        finite = np.isfinite(dmin)
+        win = (float(np.nanmin(dmin)), float(np.nanmax(dmax))) if finite.any() else (np.nan, np.nan)
+
+    theta = np.full((C, 5), np.nan)
+    rss = np.full(C, np.nan)
+    conv = np.zeros(C, bool)
+    method = np.where(fit_ok, "batched", "not fitted").astype(object)
+    JtJ = np.full((C, n_par, n_par), np.nan)
+    cov_free = np.full((C, n_par, n_par), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_le = LE_MARGIN_DECADES * np.log(10.0)
+        lo_le = np.where(npos_dose > 0, np.log(np.where(npos_dose > 0, dmin, 1.0)) - m_le, 0.0)
+        hi_le = np.where(npos_dose > 0, np.log(np.where(npos_dose > 0, dmax, 1.0)) + m_le, 0.0)
+    batched = mdl.name in BATCH_MODELS
+    free = [PARAM_INDEX[p] for p in free_names]
+    refit = np.zeros(C, bool)
+
+    if batched:
+        row_start = np.concatenate([[0], np.cumsum(n)])
+        lev_start = np.concatenate([[0], np.cumsum(k)])
+        for s in range(0, C, CHUNK):
+            idx = s + np.flatnonzero(fit_ok[s:s + CHUNK])
+            if not idx.size:
+                continue
+            # the chunk's fitted curves renumbered 0..m-1 (their rows are contiguous runs of the sorted rows)
+            e = min(s + CHUNK, C)
+            rr = np.arange(row_start[s], row_start[e])
+            ra = rr[fit_ok[cid[rr]]]
+            ll = np.arange(lev_start[s], lev_start[e])
+            la = ll[fit_ok[lev_cid[ll]]]
+            renum = np.full(e - s, -1)
+            renum[idx - s] = np.arange(idx.size)
+            with np.errstate(all="ignore"):
+                th_c, rss_c, conv_c, jtj_c = _fit_chunk(
+                    Lr[ra], yr[ra], renum[cid[ra] - s], pos[ra], n[idx], lev_L[la], lev_mean[la],
+                    renum[lev_cid[la] - s], kpos[la], k[idx], lo_le[idx], hi_le[idx], fixed_all, free, slope_limit)
+            theta[idx], rss[idx], conv[idx], JtJ[idx] = th_c, rss_c, conv_c, jtj_c
+        dfc = n - n_par
+        cov_free[fit_ok] = _covariance(JtJ[fit_ok], rss[fit_ok], dfc[fit_ok])
+        _, p_flat = _f_flat(tss, rss, dfc, n_par - 1)
+        # still not converged: the single-curve fit on request, unless the curve is flat (no dose effect: its optimum
+        # lies at infinity or on a bound, and fit_curve's multi-start takes seconds there without a better answer)
+        refit = fit_ok & ~(conv & np.isfinite(rss)) & ~(p_flat >= 0.05) & bool(fallback)
+    else:
+        refit = fit_ok.copy()
+
+    # curves the batch did not settle (or models without a batched fit): the single-curve fit
+    curves = {}
+    row_start = np.concatenate([[0], np.cumsum(n)])
+    for i in np.flatnonzero(refit):
+        sl = slice(row_start[i], row_start[i + 1])
+        c = fit_curve(xr[sl], yr[sl], model=mdl, fixed=fixed_int, cov="jtj")
+        theta[i], rss[i], conv[i] = c.theta, c.rss, c.converged
+        cov_free[i] = c.cov_jtj
+        method[i] = "single-curve"
+        if batched:
+            extra_flags[i] = ";".join(f for f in ("refit_single_curve", extra_flags[i]) if f)
+        else:
+            curves[i] = c
+
+    table = fits_table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmin, dmax, status, method,
+                       extra_flags, curves, tss, rss_anova, lo_le, hi_le, slope_limit, ci_level, win, units)
+    meta = {"analysis": "doseresponse.fit_many", "model": mdl.name, "model_description": mdl.description,
+            "drc_equivalent": mdl.drc, "dose": dose, "response": response, "curve": keys,
+            "replicate": replicate, "dose_unit": dose_unit,
+            "fixed": dict(fixed or {}), "cov": "jtj", "ci_level": ci_level, "ci_scale": "log",
+            "slope_limit": slope_limit, "fallback": bool(fallback), "n": len(df), "n_curves": int(C),
+            "rows_left_out": int((~ok_rows).sum()), "batched": batched, "source": src,
+            "auc_window": [win[0], win[1]],
+            "auc_window_source": "given (auc_window)" if auc_window is not None else "the screen's range of positive doses",
+            "auc_units": "response x log10 dose (decades)",
+            "method": ("batched Levenberg-Marquardt across curves (analytic Jacobian, multi-start for suspicious "
+                       "curves), J'J covariance, delta-method intervals on the log scale" if batched
+                       else "single-curve fit per curve")}
+    return BatchFitResult(table=table, meta=meta)
