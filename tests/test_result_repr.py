@@ -59,7 +59,7 @@ def test_str_is_summary_and_table_as_text(result):
     assert header.split() == [str(c) for c in result.table.columns]
     # the first row's numbers as the report prints them
     first = result.table.iloc[0]
-    num = [c for c in result.table.columns if isinstance(first[c], float) and first[c] == first[c]][0]
+    num = next(c for c in result.table.columns if isinstance(first[c], float) and first[c] == first[c])
     assert format_number(first[num]) in lines[lines.index(header) + 1]
 
 

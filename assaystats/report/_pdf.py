@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import AssayDataError
 
-__all__ = ["build_pdf", "write_pdf"]
+__all__ = ["build_pdf", "check_pdf_support", "write_pdf"]
 
 
 def _weasyprint():
@@ -25,6 +25,12 @@ def _weasyprint():
             "writing a PDF report needs WeasyPrint, which is not installed (or its Pango libraries are missing): "
             f"install the optional extra with  pip install 'assaystats[pdf]'  ({exc})") from None
     return weasyprint
+
+
+def check_pdf_support() -> None:
+    """Raise AssayDataError (naming the extra ``assaystats[pdf]``) unless WeasyPrint can be imported: the command
+    calls it before any computing when ``--pdf`` is given."""
+    _weasyprint()
 
 
 def write_pdf(html: str | os.PathLike, pdf_path: str | os.PathLike, *, base_url: str | None = None) -> Path:

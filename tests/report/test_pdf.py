@@ -82,7 +82,7 @@ def test_wide_table_is_printed_in_column_blocks(pdf, results):
     fits = results[0].table
     assert len(fits.columns) > 20
     text = "\n".join(_text(pdf))
-    assert f"columns 2\u2013" not in text  # the first block has no caption
+    assert "columns 2\u2013" not in text  # the first block has no caption
     blocks = re.findall(rf"columns (\d+)\u2013(\d+) of {len(fits.columns)}", text)
     assert blocks and int(blocks[-1][1]) == len(fits.columns)
 
@@ -108,10 +108,12 @@ def test_write_pdf_of_an_html_report(results, tmp_path):
 
 
 def test_missing_weasyprint_names_the_extra(monkeypatch, tmp_path, results):
-    from assaystats.report import build_pdf, write_pdf
+    from assaystats.report import build_pdf, check_pdf_support, write_pdf
 
+    check_pdf_support()  # installed here: no error
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as if not installed
-    for call in (lambda: write_pdf("<p>x</p>", tmp_path / "x.pdf"), lambda: build_pdf(results[1:2], tmp_path / "y.pdf")):
+    for call in (lambda: write_pdf("<p>x</p>", tmp_path / "x.pdf"), lambda: build_pdf(results[1:2], tmp_path / "y.pdf"),
+                 check_pdf_support):
         with pytest.raises(AssayDataError, match=re.escape("pip install 'assaystats[pdf]'")):
             call()
     assert not list(tmp_path.iterdir())
