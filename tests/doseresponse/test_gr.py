@@ -353,9 +353,16 @@ def test_a_bad_curve_is_flagged_and_the_others_are_fitted():
     two = pd.DataFrame({"line": "L3", "dose": [0.1, 1.0], "n": [900.0, 500.0], "ctrl": 1600.0, "t0": 400.0})
     same = pd.DataFrame({"line": "L4", "dose": DOSES, "n": 500.0, "ctrl": 400.0, "t0": 400.0})
     shrink = df[df["line"] == "L1"].assign(line="L5", ctrl=300.0)
-    res = gr_metrics(pd.concat([df, two, same, shrink], ignore_index=True), **KW)
+    one_dose = pd.DataFrame({"line": "L6", "dose": 1.0, "n": [700.0, 650.0, 720.0], "ctrl": 1600.0, "t0": 400.0})
+    constant = pd.DataFrame({"line": "L7", "dose": DOSES, "n": 800.0, "ctrl": 1600.0, "t0": 400.0})
+    res = gr_metrics(pd.concat([df, two, same, shrink, one_dose, constant], ignore_index=True), **KW)
     t = res.table.set_index("line")
-    assert list(t.index) == ["L1", "L2", "L3", "L4", "L5"]
+    assert list(t.index) == ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]
+    assert t.loc["L6", "flag"] == "too_few_doses" and t.loc["L6", "fit_GR"] == "not fitted"
+    assert np.isnan(t.loc["L6", "GR_AOC"]) and t.loc["L6", "n_doses"] == 1
+    assert t.loc["L7", "flag"] == "no_variation" and t.loc["L7", "fit_GR"] == "flat"
+    # x / x0 = 2, x_ctrl / x0 = 4: GR = 2 ** (1 / 2) - 1 everywhere, below 0.5, so GR50 = -inf
+    assert t.loc["L7", "GRinf"] == pytest.approx(2 ** 0.5 - 1, abs=1e-12) and t.loc["L7", "GR50"] == -np.inf
     assert t.loc["L1", "flag"] == "ok" and t.loc["L2", "flag"] == "ok"
     assert t.loc["L1", "GR50"] == pytest.approx(0.1 * (1 / 0.5 - 1), rel=1e-6)
     assert t.loc["L3", "flag"] == "too_few_points" and t.loc["L3", "fit_GR"] == "not fitted"
@@ -396,3 +403,21 @@ def test_result_protocol(case_c):
     assert list(case_c.table.columns[5:]) == ["GR50", "GRmax", "GR_AOC", "GEC50", "GRinf", "h_GR", "r2_GR", "pval_GR",
                                               "fit_GR", "flat_fit_GR", "rss", "n", "n_doses", "dose_min", "dose_max",
                                               "flag"]
+
+
+def test_case_a_untreated_rows_are_counted_not_fitted():
+    df = _case_a()
+    untreated = pd.DataFrame({"line": "L1", "dose": [0.0, 0.0], "n": 1600.0, "ctrl": 1600.0, "t0": 400.0})
+    res = gr_metrics(pd.concat([df, untreated], ignore_index=True), **KW)
+    assert res.meta["n_untreated_rows_not_used"] == 2 and res.meta["n_treated"] == len(df)
+    np.testing.assert_allclose(res.table[["GR50", "GEC50"]].to_numpy(float),
+                               gr_metrics(df, **KW).table[["GR50", "GEC50"]].to_numpy(float), rtol=1e-12)
+
+
+def test_bad_options_are_named():
+    with pytest.raises(AssayDataError, match="pcutoff"):
+        gr_metrics(_case_a(), **KW, pcutoff=0)
+    with pytest.raises(AssayDataError, match="curve must name"):
+        gr_metrics(_case_a(), **{**KW, "curve": []})
+    with pytest.raises(AssayDataError, match="DataFrame"):
+        gr_metrics(_case_a().to_dict(), **KW)
