@@ -113,12 +113,13 @@ nav = ["* [Home](index.md)", "* [Getting started](getting_started.md)",
 nav += [f"    * [{t}](analyses/{f})" for t, f in ANALYSES]
 nav += ["* [Lessons](lessons/index.md)"] + [f"    * [{_lesson_title(p)}](lessons/{p.name})" for p in lessons]
 nav += ["* [Validation](validation/index.md)"]
-nav += [f"    * [{gen_validation.ANALYSES.get(k, (k,))[0]}](validation/{k}.md)"
+nav += [f"    * [{gen_validation.title(k)[0]}](validation/{k}.md)"
         for k in (r.split("/")[1][:-3] for r in pages if r != "validation/index.md")]
 nav += ["* Reference", "    * [Command line](reference/cli.md)", "    * [API](reference/api/index.md)"]
 nav += [f"        * [assaystats.{n}](reference/api/{n}.md)" for n in API]
 nav += ["* [Contributing to the docs](contributing.md)",
-        "* Earlier pages", "    * [Bench assays (overview)](assays.md)",
-        "    * [Survival and cohorts (overview)](survival_and_cohorts.md)"]
+        "* Earlier page locations", "    * [Bench assays (overview)](assays.md)",
+        "    * [Survival and cohorts (overview)](survival_and_cohorts.md)",
+        "    * [Dose-response (moved)](doseresponse.md)", "    * [Single cell (moved)](scrna.md)"]
 with mkdocs_gen_files.open("SUMMARY.md", "w") as fh:
     fh.write("\n".join(nav) + "\n")

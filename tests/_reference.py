@@ -45,7 +45,8 @@ class RefValue(float):
 
     def __eq__(self, other):  # exact comparisons written as ``python_number == ref(...)``
         equal = float.__eq__(self, other)
-        if equal is not NotImplemented and isinstance(other, (int, float)) and not isinstance(other, bool):
+        if (equal is not NotImplemented and isinstance(other, (int, float)) and not isinstance(other, bool)
+                and not _INSIDE_APPROX):
             _record_origin(self.origin, float(self), float(other), rtol=0.0, atol=0.0, tolerance=0.0,
                            passed=bool(equal))
         return equal
@@ -142,6 +143,7 @@ def _write(row: dict) -> None:
 
 
 _HOOKED = False
+_INSIDE_APPROX = 0  # > 0 while pytest.approx compares (its own exact short-cut must not count as an exact test)
 
 
 def _install_approx_hook() -> None:
@@ -154,7 +156,12 @@ def _install_approx_hook() -> None:
     original = ApproxScalar.__eq__
 
     def __eq__(self, actual):
-        result = original(self, actual)
+        global _INSIDE_APPROX
+        _INSIDE_APPROX += 1
+        try:
+            result = original(self, actual)
+        finally:
+            _INSIDE_APPROX -= 1
         expected = self.expected
         if isinstance(expected, RefValue) and not hasattr(actual, "__len__"):
             try:
