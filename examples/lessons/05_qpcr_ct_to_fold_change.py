@@ -35,7 +35,6 @@
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 import assaystats
@@ -78,7 +77,7 @@ print(f"\nZFAS1: fold change {z.fold_change:.3f} (95% CI {z.ci_low:.3f} to {z.ci
 print(f"the simulation's true ZFAS1 fold change: {truth['fold_change_ZFAS1']}")
 
 # %% [markdown]
-# The interval is computed on the ΔCt (log) scale with n = 3 transfections, not with the nine wells: the wells of
+# The interval is computed on the ΔCt (log) scale with n = the transfections, not the wells: the wells of
 # one cDNA share its RNA extraction and reverse transcription, so they are not independent evidence about the
 # siRNA. The `q_value` column corrects for testing all the target genes of the panel (Benjamini–Hochberg).
 
@@ -114,10 +113,11 @@ print("true log2 fold changes in the simulation:",
 
 # %% [markdown]
 # ZFAS1 is flagged as the least stable, by far: the knockdown moves it. But look where SOX2 ranks: it truly
-# changes with the siRNA, yet with six samples its M does not stand out from the housekeeping genes. geNorm measures how
-# consistently genes move *together* across your samples; it is not a test of whether your treatment regulates a
-# gene. Choose candidate references beforehand (known not to respond to your treatment), and use M to check them,
-# not to pick a reference from your targets. What one reference instead of two does to the answer:
+# changes with the siRNA, yet with six samples its M does not stand out from the housekeeping genes. geNorm
+# measures how consistently genes move *together* across your samples; it is not a test of whether your
+# treatment regulates a gene. Choose candidate references beforehand (known not to respond to your treatment),
+# and use M to check them, not to pick a reference from your targets. What one reference instead of two does to
+# the answer:
 
 # %%
 for refs in (["GAPDH", "ACTB"], ["GAPDH"], ["ACTB"]):
@@ -187,15 +187,16 @@ for how in ["exclude", 40]:
         ["sample", "gene", "ct_mean", "ct_sd", "n_wells", "n_nondetect", "flag"]].to_string(index=False))
     r = res.relative_expression
     r = r[(r["group"] == "siZFAS1") & (r["gene"] == "NANOG")].iloc[0]
-    print(f"  NANOG fold change {r.fold_change:.3f} (95% CI {r.ci_low:.3f} to {r.ci_high:.3f}), p = {r.p_value:.3g}\n")
+    print(f"  NANOG fold change {r.fold_change:.3f} (95% CI {r.ci_low:.3f} to {r.ci_high:.3f}), "
+          f"p = {r.p_value:.3g}\n")
 print("the other NANOG wells of siZFAS1_3:",
       wells[(wells["sample"] == "siZFAS1_3") & (wells["gene"] == "NANOG")]["ct"].tolist())
 
 # %% [markdown]
 # Here the two sister wells amplified normally, so the missing well is a failed well (a pipetting or bubble
-# problem), not an absent transcript: excluding it is right, and setting it to 40 invents an outlier far above its sister wells that
-# widens the interval enormously. Substituting a cycle number is defensible only when *all* wells of a sample
-# fail because the transcript is below detection — and then say so.
+# problem), not an absent transcript: excluding it is right, and setting it to 40 invents an outlier far above
+# its sister wells that widens the interval enormously. Substituting a cycle number is defensible only when
+# *all* wells of a sample fail because the transcript is below detection — and then say so.
 #
 # Some instruments export a non-detect as the number 40 (the last cycle) instead of a word. assaystats cannot
 # tell that 40 from a real Ct of 40, so it reads it as a number; what you see is only the large spread between

@@ -53,7 +53,7 @@ print("true hazard ratio per SD of ZFAS1 in the simulation:", truth["os_hr_per_s
 # Cox model of high vs low. Beside the split it always reports the Cox model on the continuous expression.
 
 # %%
-KW = dict(time="os_months", event="os_event", expression="ZFAS1", time_unit="months")
+KW = {"time": "os_months", "event": "os_event", "expression": "ZFAS1", "time_unit": "months"}
 med = assaystats.survival.analyze(cohort, cutoff="median", **KW)
 print(med.summary())
 

@@ -71,7 +71,8 @@ print(de["method"].iloc[0])
 cols = ["gene", "log2fc", "ci_low", "ci_high", "p_value", "p_adjusted", "pct_group", "pct_reference"]
 print(de[cols].head(8).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
 print(f"\ngenes at adjusted p < 0.05: {(de['p_adjusted'] < 0.05).sum()} of {len(de)}; "
-      f"cells compared: {int((cells.obs['sample'] == 'R').sum())} R vs {int((cells.obs['sample'] == 'P').sum())} P")
+      f"cells compared: {int((cells.obs['sample'] == 'R').sum())} R vs "
+      f"{int((cells.obs['sample'] == 'P').sum())} P")
 
 # %% [markdown]
 # ZFAS1 comes first, as planted. But look at the background genes, which the simulation did not change at all:
@@ -221,8 +222,8 @@ def calls(r):
             "all genes called": int(sig.sum())}
 
 
-print(pd.DataFrame({"cell-level (cells as n)": calls(cell_level), "pseudobulk DESeq2 (cultures as n)": calls(pseudo)})
-      .to_string())
+print(pd.DataFrame({"cell-level (cells as n)": calls(cell_level),
+                    "pseudobulk DESeq2 (cultures as n)": calls(pseudo)}).to_string())
 z = pseudo.set_index("gene").loc["ZFAS1"]
 print(f"\nZFAS1, pseudobulk: log2 fold change {z.log2fc:.2f} (95% CI {z.ci_low:.2f} to {z.ci_high:.2f}), "
       f"adjusted p = {z.p_adjusted:.2g}; planted: x{truth['planted']['ZFAS1_fold_R_vs_P']} "
@@ -235,7 +236,8 @@ print(f"but {cand:.0%} of P cells were planted with the R profile (candidate cel
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
 for ax, (name, r) in zip(axes, [("cell-level", cell_level), ("pseudobulk DESeq2", pseudo)]):
-    kind = np.select([r["gene"] == "ZFAS1", r["gene"].str.fullmatch(r"RESIST\d+"), r["gene"].str.fullmatch(r"GENE\d+")],
+    kind = np.select([r["gene"] == "ZFAS1", r["gene"].str.fullmatch(r"RESIST\d+"),
+                      r["gene"].str.fullmatch(r"GENE\d+")],
                      ["ZFAS1", "RESIST (planted up)", "background (no change)"], "other")
     for k, color in [("background (no change)", "0.7"), ("other", "C0"), ("RESIST (planted up)", "C1"),
                      ("ZFAS1", "C3")]:
@@ -250,8 +252,9 @@ fig.tight_layout()
 
 # %% [markdown]
 # The cell-level p values fall to tiny values and call many unchanged background genes; the pseudobulk p values
-# are far less extreme, because n is three cultures per line, and the background genes stay uncalled (DESeq2's median-of-ratios normalisation is also not pulled by a block of up-regulated genes). The
-# strongest planted effects survive either way; the weaker ones need more cultures — that is the honest price.
+# are far less extreme, because n is three cultures per line, and the background genes stay uncalled (DESeq2's
+# median-of-ratios normalisation is also not pulled by a block of up-regulated genes). The strongest planted
+# effects survive either way; the weaker ones need more cultures — that is the honest price.
 #
 # In the full pipeline the switch is made the same way: `assaystats.scrna.run({"P1": dir, "P2": dir, "R1": dir,
 # "R2": dir}, conditions={"P1": "P", "P2": "P", "R1": "R", "R2": "R"}, reference="P")` (or `assaystats scrna
