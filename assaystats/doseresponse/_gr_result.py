@@ -10,7 +10,7 @@ from .._result import Result, one_axes_figure, short_label
 __all__ = ["GRMetricsResult"]
 
 #: curves drawn by ``plot`` when none are named
-PLOT_LIMIT = 12
+PLOT_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -31,18 +31,21 @@ class GRMetricsResult(Result):
         return {"gr_metrics": self.table, "gr_values": self.values}
 
     def figures(self):
-        return {"gr_curves": one_axes_figure(lambda ax: self.plot(ax=ax), (6.5, 4.5))}
+        return {"gr_curves": one_axes_figure(lambda ax: self.plot(ax=ax), (8.0, 4.5))}
 
     def _labels(self):
         keys = list(self.meta.get("curve", []))
-        return [" ".join(str(v) for v in r) for r in self.table[keys].itertuples(index=False)], keys
+        from .._validate import label_text
+
+        return [" ".join(label_text(v) for v in r) for r in self.table[keys].itertuples(index=False)], keys
 
     def plot(self, ax=None, curves=None):
         """GR values (points) and fitted curves (lines) of ``curves`` (row positions of ``table``; default the first
-        12); dashed lines at GR 0 (cytostasis) and 0.5."""
+        10, one colour each); dashed lines at GR 0 (cytostasis) and 0.5."""
         import matplotlib.pyplot as plt
         import numpy as np
 
+        from .._validate import label_text
         from ._gr import gr_sigmoid
 
         if ax is None:
@@ -51,7 +54,7 @@ class GRMetricsResult(Result):
         idx = list(range(min(PLOT_LIMIT, len(self.table)))) if curves is None else list(curves)
         dose = self.meta.get("dose")
         vals = self.values
-        vkey = [" ".join(str(v) for v in r) for r in vals[keys].itertuples(index=False)]
+        vkey = [" ".join(label_text(v) for v in r) for r in vals[keys].itertuples(index=False)]
         vkey = np.asarray(vkey, dtype=object)
         for i in idx:
             row = self.table.iloc[i]
@@ -73,7 +76,7 @@ class GRMetricsResult(Result):
         ax.set_xlabel(str(dose))
         ax.set_ylabel("GR value")
         if idx:
-            ax.legend(fontsize="small", frameon=False)
+            ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
         return ax
 
     def summary(self) -> str:

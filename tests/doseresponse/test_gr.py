@@ -394,7 +394,7 @@ def test_result_protocol(case_c):
     assert md.startswith("## GR metrics") and "96 GR curves: 84 sigmoid, 12 flat" in md
     _, ax = plt.subplots()
     assert case_c.plot(ax=ax) is ax
-    assert len(ax.lines) >= 12
+    assert len(ax.lines) >= 10
     fig2 = case_c.figures()["gr_curves"]()
     assert fig2.axes
     with pytest.raises(FrozenInstanceError):
