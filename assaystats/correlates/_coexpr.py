@@ -310,6 +310,8 @@ def _correlate_dask(x, Y, names, *, method, covariates, exact):
     if method not in ("pearson", "spearman", "kendall"):
         raise AssayDataError(f"method must be pearson, spearman or kendall; got {method!r}")
     Y = Y.astype(float).rechunk({1: -1})  # whole genes per chunk: every sample of a gene in one block
+    if method == "spearman":
+        use_jit(Y.size)  # a large matrix loads the numba kernels (if installed) for all its chunks, small ones too
     bounds = np.cumsum((0, *Y.chunks[0]))
     parts = [dask.delayed(_correlate)(x, blk, names[bounds[i]:bounds[i + 1]], method=method, exact=False)
              for i, blk in enumerate(Y.to_delayed().ravel())]

@@ -88,12 +88,15 @@ def row_blocks(g, n):
 def use_jit(size: int) -> bool:
     """Whether the numba kernels (_rank_jit.py) run the passes around the sort of a matrix of `size` values: numba
     installed and the matrix large enough to repay the kernels' loading (about 0.3 s from numba's disk cache, a few
-    seconds the first time they compile). Both paths give the same ranks and sums bit for bit (exact arithmetic on
+    seconds the first time they compile; once loaded they serve every size, so the chunks of a large dask matrix
+    use them too). Both paths give the same ranks and sums bit for bit (exact arithmetic on
     half-integers), so the choice never changes a result."""
-    if _USE_JIT is False or (_USE_JIT is None and size < _JIT_MIN_SIZE):
+    if _USE_JIT is False:
         return False
     from . import _rank_jit
 
+    if _USE_JIT is None and size < _JIT_MIN_SIZE and not _rank_jit._KERNELS:  # small, and not loaded yet
+        return False
     return _rank_jit.available()
 
 
