@@ -277,7 +277,7 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     time : column of treatment time; needed when ``t0_count`` is None.
     control_by, t0_by : columns that match control / time-zero rows to wells. Default: the calculator's rule, the
         columns among ``curve`` and ``time`` in which the reference rows share a value with the treated wells.
-    pcutoff : F-test cutoff; p >= pcutoff gives a flat fit (1 keeps every sigmoid except p = 1, R's force=TRUE).
+    pcutoff : F-test cutoff; p >= pcutoff gives a flat fit (1 is R's force=TRUE; above 1 no curve is made flat).
     cap : set GR values above 1 to 1 before fitting (the calculator's ``cap``).
     source : file name used in error messages.
 
@@ -309,7 +309,7 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
                              "name the time column with time=, or give the time-zero count column as t0_count=")
     check_columns(data, [dose, cell_count, control_count, t0_count, time, *keys], file=src)
     for name in ("control_count", "t0_count", "GR", "rel_cell_count", "row"):
-        if name in (dose, cell_count):
+        if name in (dose, cell_count, *keys):
             raise AssayDataError(f"column {name!r} is a name of the output table; rename that column", file=src,
                                  column=name)
     df = data.reset_index(drop=True).copy()
