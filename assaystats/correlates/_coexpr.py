@@ -3,8 +3,12 @@ BH q values and the number of samples per pair; optional partial correlation giv
 
 Vectorised: for Pearson the correlation of one gene with all others is one matrix-vector product (with missing
 values, sums over pairwise-complete samples with masks). Spearman ranks the genes block by block with average ranks
-for ties (_rank.py: one sort per block, tie runs, no per-gene loop and no rankdata fallback) and sums the correlation
-run by run; with missing values each pair is ranked over its own complete samples, as spearmanr(x[ok], y[ok]).
+for ties (_rank.py: one sort per block, tie runs, no per-gene loop and no rankdata fallback; numba kernels when
+installed, blocks on every core) and sums the correlation run by run; with missing values each pair is ranked over
+its own complete samples, as spearmanr(x[ok], y[ok]). The route (complete or pairwise-complete formulas) is chosen
+gene by gene, so a gene's result never depends on the other genes of the call: a genes x samples dask array (or dask
+DataFrame, e.g. read_matrix from Zarr / HDF5 / Parquet) is computed chunk by chunk with the in-memory code and gives
+the in-memory table bit for bit. The Spearman sums are exact (half-integer ranks) for up to about 200,000 samples.
 Kendall's tau uses scipy per gene.
 
 p values: Pearson t on n - 2 df (R's cor.test); Spearman by the t approximation (R's cor.test(exact = FALSE),

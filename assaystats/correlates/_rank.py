@@ -12,7 +12,13 @@ finite values of a row get the ranks 1 .. n_finite that rankdata gives them.
 
 Rows are processed in blocks of about ``_BLOCK_ELEMS`` values so that the linear passes run in cache and the work
 space stays a few MB on top of the input and output whatever the matrix size (blocks of ~1 MB measured faster than
-whole-matrix passes, the argsort included).
+whole-matrix passes, the argsort included). Blocks run on threads, one per core (map_blocks): numpy's sort and the
+numba kernels release the GIL.
+
+With numba installed, a large matrix takes the numba path (use_jit, _rank_jit.py): the packed keys are built in one
+pass and sorted by numpy, then one loop per row walks the sorted keys and writes the ranks (or accumulates the
+Spearman sums), instead of the numpy path's ten-odd passes; about 2x faster per thread (benchmarks/
+bench_coexpression.py) and equal bit for bit (tests/correlates/test_rank_jit.py). Without numba the numpy path runs.
 """
 
 from __future__ import annotations

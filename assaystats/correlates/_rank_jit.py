@@ -38,7 +38,14 @@ def available() -> bool:
 def _compile():
     import numba
 
-    jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+    try:  # numba's disk cache (next to this file, else the user's cache folder) spares recompiling per process
+        jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+        return _kernels(jit)
+    except RuntimeError:  # "no locator available": no writable cache folder; compile per process instead
+        return _kernels(numba.njit(nogil=True, cache=False, boundscheck=False))
+
+
+def _kernels(jit):
 
     @jit
     def build_keys(B, bits):
