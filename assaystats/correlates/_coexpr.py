@@ -8,7 +8,7 @@ installed, blocks on every core) and sums the correlation run by run; with missi
 its own complete samples, as spearmanr(x[ok], y[ok]). The route (complete or pairwise-complete formulas) is chosen
 gene by gene, so a gene's result never depends on the other genes of the call: a genes x samples dask array (or dask
 DataFrame, e.g. read_matrix from Zarr / HDF5 / Parquet) is computed chunk by chunk with the in-memory code and gives
-the in-memory table bit for bit. The Spearman sums are exact (half-integer ranks) for up to about 200,000 samples.
+the in-memory table bit for bit. The Spearman sums are exact (half-integer ranks) up to about 100,000 samples.
 Kendall's tau uses scipy per gene.
 
 p values: Pearson t on n - 2 df (R's cor.test); Spearman by the t approximation (R's cor.test(exact = FALSE),
