@@ -95,18 +95,24 @@ fig = right.figures()["superplot_viability"]()
 #
 # Each simulated study has 3 experiments x 2 siRNAs x 4 wells, with viability 100 plus
 #
-# - an experiment effect shared by both siRNAs (SD 6, as in the bundled data),
-# - a culture effect, separate for each siRNA in each experiment (SD 4): each transfection is its own dish,
+# - an experiment effect shared by both siRNAs (its SD as planted in the bundled data),
+# - a culture effect, separate for each siRNA in each experiment: each transfection is its own dish,
 #   so the two conditions never move together exactly,
-# - well noise (SD 5).
+# - well noise (as planted in the bundled data).
+#
+# The three SDs are printed below.
 #
 # A correct test says p < 0.05 in 5% of these studies. The tests are computed vectorised with scipy (Welch's
 # t on wells; the paired t on experiment means that `compare` uses when every experiment ran both siRNAs),
 # and the first studies are also run through `assaystats.assays.compare` to check the p values are the same.
 
 # %%
+import json
+
+planted = json.loads((assaystats.datasets.path("zfas1_viability").parent / "truth.json").read_text())
 N_SIM, N_EXP, ALPHA = 1_000, 3, 0.05
-SD_EXP, SD_CULTURE, SD_WELL = 6.0, 4.0, 5.0
+SD_EXP, SD_CULTURE, SD_WELL = planted["experiment_sd_viability"], 4.0, planted["well_sd_viability"]
+print(f"SDs: experiment {SD_EXP}, culture (siRNA x experiment) {SD_CULTURE}, well {SD_WELL}")
 rng = np.random.default_rng(3)
 
 

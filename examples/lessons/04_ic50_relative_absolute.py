@@ -39,13 +39,17 @@ pd.set_option("display.max_columns", 20)
 # %% [markdown]
 # ## The data and the fits
 #
-# Bundled `sorafenib_ic50` (simulated with a planted truth: LL.4 curves, IC50 Huh7-P 4.0 µM and Huh7-R
-# 9.2 µM, ratio 2.3; 9 doses x 3 wells x 3 independent experiments). One four-parameter log-logistic curve
-# per line; with `replicate="experiment"` every experiment is also fitted alone.
+# Bundled `sorafenib_ic50`: simulated LL.4 curves with a planted truth (printed below, from the data set's
+# `truth.json`), 9 doses x 3 wells x 3 independent experiments. One four-parameter log-logistic curve per line;
+# with `replicate="experiment"` every experiment is also fitted alone.
 
 # %%
+import json
+
 df = assaystats.datasets.load("sorafenib_ic50")
 print(assaystats.datasets.describe("sorafenib_ic50").split("\n\n")[1])
+truth = json.loads((assaystats.datasets.path("sorafenib_ic50").parent / "truth.json").read_text())
+print("planted IC50s (uM):", truth["ic50_uM"], "ratios:", truth["ratios"])
 huh7 = df[df.line.isin(["Huh7-P", "Huh7-R"])]
 res = assaystats.doseresponse.fit(huh7, dose="dose_uM", response="viability", group="line",
                                   replicate="experiment", compare=[("Huh7-R", "Huh7-P")], dose_unit="uM")
@@ -180,9 +184,6 @@ fig = both.figures()["ic50_per_replicate"]()
 # The planted truth of these simulated data lets us check the intervals:
 
 # %%
-import json
-
-truth = json.loads((assaystats.datasets.path("sorafenib_ic50").parent / "truth.json").read_text())
 for r in both.replicate_comparisons.itertuples():
     t = truth["ratios"][f"{r.group}/{r.reference}"]
     p = both.comparisons.set_index("group").loc[r.group]
