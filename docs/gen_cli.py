@@ -54,7 +54,7 @@ def _option_row(action: argparse.Action) -> str | None:
         extra.append("one of " + ", ".join(f"`{c}`" for c in action.choices))
     default = action.default
     if (action.option_strings and action.nargs != 0 and default not in (None, argparse.SUPPRESS, False)
-            and "default" not in (action.help or "")):
+            and "default" not in (action.help or "") and str(default) not in _help_of(action)):
         extra.append(f"default `{default}`")
     text = _help_of(action)
     if extra:
