@@ -112,7 +112,8 @@ def test_auc_window_is_common_and_stated():
     for i in range(3):
         r = t.loc[i]
         theta = [-r.hill, r.bottom, r.top, np.log(r.e), 1.0]
-        want = integrate.quad(lambda u: float(MODELS["ll4"].predict_theta(np.log(10 ** np.atleast_1d(u)), theta)[0]),
+        want = integrate.quad(lambda u, th=theta: float(MODELS["ll4"].predict_theta(np.log(10 ** np.atleast_1d(u)),
+                                                                                    th)[0]),
                               -2, np.log10(30), epsrel=1e-12, epsabs=1e-12, limit=200)[0]
         assert r.auc == pytest.approx(want, rel=TOL_AUC), i
         assert r.activity_area == pytest.approx(r.top * np.log10(3000) - want, rel=TOL_AUC), i

@@ -84,8 +84,8 @@ def bad_curve(kind, label, rng):
 
 GOOD = simulate_screen(6, seed=21, kinds=[0, 1, 0, 1, 0, 1]).assign(unit="uM")
 GOOD["curve"] = "g" + GOOD["curve"].astype(str)
-OPTS = dict(dose="dose", response="response", curve="curve", replicate="replicate", dose_unit="unit",
-            auc_window=(0.01, 30))
+OPTS = {"dose": "dose", "response": "response", "curve": "curve", "replicate": "replicate", "dose_unit": "unit",
+        "auc_window": (0.01, 30)}
 GOOD_FIT = fit_many(GOOD, **OPTS).fits
 
 
