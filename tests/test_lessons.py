@@ -121,6 +121,16 @@ def test_lesson_runs_as_notebook(path, jupyter_env):
 
 # -- lessons 1-4 print what their prose claims ----------------------------------------------------------------
 
+@pytest.mark.parametrize("name", ["01_", "02_", "03_", "04_"])
+def test_lesson_shows_no_object_reprs(name, jupyter_env):
+    """Rendered in the docs, a cell ending in ``ax.legend()`` would show '<matplotlib.legend.Legend at 0x..>':
+    lessons 1-4 show printed text and figures only."""
+    (path,) = [p for p in LESSONS if p.name.startswith(name)]
+    shown = [o.get("data", {}).get("text/plain") for o in outputs(executed(path))
+             if o.get("output_type") == "execute_result"]
+    assert not shown, shown
+
+
 def binomial_margin(p, n):
     return 3 * math.sqrt(p * (1 - p) / n)
 

@@ -181,6 +181,7 @@ ax.set_xlabel("wells per siRNA per experiment (3 experiments)")
 ax.set_ylabel("false-positive rate (no true effect)")
 ax.set_ylim(0, 1)
 ax.legend(frameon=False)
+fig.tight_layout()
 
 # %% [markdown]
 # With few wells the wells-as-n test can even be a little conservative (the shared experiment shift inflates

@@ -105,6 +105,7 @@ print(pr.summary())
 ax = pr.plot(points="mean")
 ax.axhline(pr.fits.abs_response.iloc[1], color="grey", ls=":", lw=1)
 ax.set_title("same mid-point, different efficacy")
+ax.figure.tight_layout()
 
 # %% [markdown]
 # The relative IC50 is the same for both (it measures *potency*: where the curve turns); the absolute IC50
