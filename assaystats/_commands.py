@@ -254,6 +254,8 @@ def execute(args) -> int:
 
     if args.command == "datasets":
         return _run_datasets(args)
+    if args.command == "check":
+        return _run_check(args)
     _check_out_free(args)
     with _progress.reporting(not args.quiet):
         run = globals()[args.handler](args)
@@ -539,6 +541,16 @@ def _run_scrna(args) -> Run:
                inputs=[(p_, res, f"{k}: {p_}", int(per.get(k, 0))) for k, p_ in samples.items()],
                extra=lambda tmp: res.adata.write_h5ad(tmp / "adata.h5ad"),
                message=f"{res.meta['n_cells_passed']} cells")
+
+
+def _run_check(args) -> int:
+    from ._check import check_study
+
+    lines = check_study(args.input)
+    for line in lines:
+        print(f"ok  {line}")
+    print(f"{PROG}: {args.input}: {len(lines)} analyses checked; ready to run (nothing was written)")
+    return 0
 
 
 def _run_datasets(args) -> int:

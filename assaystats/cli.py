@@ -130,6 +130,7 @@ class Subcommand:
     handler: str
     labels: tuple = ()
     study: bool = True  # can appear as a kind in a study file
+    writes: bool = True  # writes an output folder (--out and the common options)
 
 
 def _doseresponse_args(d):
@@ -398,6 +399,13 @@ SUBCOMMANDS = (
      "report with every panel, plus all tables and figures. Each [[analysis]] names a sub-command as its kind "
      "and takes that sub-command's options under the same names (dashes or underscores).",
      "example:\n  assaystats run examples/paper/study.toml --out study_report\n"),
+    (Subcommand("check", _run_args, "_run_check", (), study=False, writes=False),
+     "validate a study file (TOML) without running it",
+     "Check every analysis of a study file as 'run' would read it: the options (by each sub-command's own "
+     "parser), every input file, the columns the options name, numeric columns, and the levels options name "
+     "(--control, --order, pairs, reference genes, the event value, the gene). Runs no analysis and writes "
+     "nothing; exit 0 when the study is ready to run, 2 with the run's own one-line error otherwise.",
+     "example:\n  assaystats check examples/paper/study.toml\n"),
     (Subcommand("scrna", _scrna_args, "_run_scrna", ()),
      "single-cell comparison of two samples (10x): QC, embedding, DE, candidates",
      "Two samples (e.g. parental and resistant) from Cell Ranger folders to QC, embedding (UMAP, t-SNE), Leiden "
@@ -405,7 +413,7 @@ SUBCOMMANDS = (
      "among the other sample's cells.",
      "examples:\n  assaystats scrna --example --reference P --out scrna_report\n"
      "  (the bundled simulation; your own data: --sample P=PATH --sample R=PATH)\n"),
-    (Subcommand("datasets", _datasets_args, "_run_datasets", (), study=False),
+    (Subcommand("datasets", _datasets_args, "_run_datasets", (), study=False, writes=False),
      "list the bundled example data sets",
      "List the bundled example data sets (use them as INPUT with example:NAME).",
      "examples:\n  assaystats datasets\n  assaystats datasets --describe ryegrass\n"),
@@ -451,8 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(spec.name, help=help_, description=description, epilog=epilog,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
         spec.add_arguments(sp)
-        if spec.name != "datasets":
+        if spec.writes:
             _common_out(sp)
+        else:
+            sp.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
         sp.set_defaults(handler=spec.handler)
     return p
 
