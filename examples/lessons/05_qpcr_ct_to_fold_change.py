@@ -96,6 +96,7 @@ fig.tight_layout()
 
 # %%
 print(livak.stability)
+assert livak.stability["genorm_m"].nunique() == 1  # two reference genes: one pairwise ratio, one M
 
 # %% [markdown]
 # With exactly two reference genes both get the same M — there is a single pairwise ratio, so geNorm cannot tell
@@ -110,6 +111,8 @@ cand = assaystats.assays.genorm_m(log2q[["GAPDH", "ACTB", "SOX2", "ZFAS1"]])
 print(cand)
 print("true log2 fold changes in the simulation:",
       {g: truth["log2_fold_change"][g] for g in ["GAPDH", "ACTB", "SOX2", "ZFAS1"]})
+m = cand.set_index("gene")["genorm_m"]
+assert cand["gene"].iloc[-1] == "ZFAS1" and m["SOX2"] <= max(m["GAPDH"], m["ACTB"])  # what the text says next
 
 # %% [markdown]
 # ZFAS1 is flagged as the least stable, by far: the knockdown moves it. But look where SOX2 ranks: it truly
@@ -150,6 +153,9 @@ for e_zfas1 in [1.80, 1.85, 1.90, 1.95, 2.00, 2.05]:
                  "knockdown_pct": r.knockdown_pct, "p_value": r.p_value})
 eff_table = pd.DataFrame(rows)
 print(eff_table.round(4).to_string(index=False))
+# what the text below says: same ddCt, a fold change that falls as the efficiency rises, a p value that moves
+assert eff_table["ddCt"].nunique() == 1 and eff_table["fold_change"].is_monotonic_decreasing
+assert eff_table["p_value"].nunique() > 1
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3.5))

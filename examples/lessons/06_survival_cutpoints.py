@@ -114,6 +114,9 @@ sim = pd.DataFrame(sim)
 rates = (sim.drop(columns="max statistic") < 0.05).mean()
 print(f"{N_NULL} cohorts with no effect; fraction with p < 0.05:")
 print(rates.round(3).to_string())
+margin = 3 * np.sqrt(0.05 * 0.95 / N_NULL)  # 3 binomial standard errors around 5 %
+assert abs(rates["median split p"] - 0.05) < margin and rates["corrected p (Lausen 1994)"] < 0.05 + margin
+assert rates["naive p at the optimal cut"] > 4 * 0.05
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -61,6 +61,8 @@ paired = assaystats.assays.compare(g, value="log2_expression", group="tissue", c
                                    subject="patient")
 print(pd.concat([unpaired.table[cols], paired.table[cols]]).to_string(index=False))
 print("true tumour - normal difference of NOTCH3 (log2):", truth_notch["tumour_minus_normal_log2"]["NOTCH3"])
+u, pr = unpaired.table.iloc[0], paired.table.iloc[0]
+assert (pr.ci_high - pr.ci_low) < (u.ci_high - u.ci_low) / 2 and pr.p_value < u.p_value / 100  # the text below
 
 # %% [markdown]
 # The estimated difference is the same both ways (the mean of differences equals the difference of means), but
@@ -135,6 +137,7 @@ print(tvn.table[cols2].to_string(index=False))
 print(tvn.meta["notes"])
 truth_lihc = json.loads((assaystats.datasets.path("lihc_expression").parent / "truth.json").read_text())
 print("true tumour - normal difference of ZFAS1 (log2):", truth_lihc["zfas1_tumour_minus_normal"])
+assert (tvn.table["estimate"] > 0).all()  # both analyses agree in direction
 
 # %%
 fig, ax = plt.subplots(figsize=(4.5, 4))
@@ -203,7 +206,8 @@ print(naive_res.table[["estimate", "ci_low", "ci_high", "p_value", "n1", "n2"]].
 # extra samples are not independent evidence, and in a small cohort (or one where some patients have many
 # samples) the result changes. The rule is chosen before looking at the values, and the report says how many
 # tumours and normals it used and how they were picked (`meta["notes"]`, printed above).
-#
+
+# %% [markdown]
 # ## What to report in a paper
 #
 # The comparison (tumour vs matched normal, or all tumours vs all normals), the test, the number of patients and
