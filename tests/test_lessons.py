@@ -98,12 +98,16 @@ def test_lessons_found():
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_is_canonical_jupytext(path):
     """The file is exactly what jupytext writes for it (header included), so a round trip through Jupyter
-    leaves no diff."""
+    leaves no diff; only the header's version stamps may differ with the installed jupytext."""
     import jupytext
+
+    def unstamped(text):
+        return re.sub(r"^#\s+(jupytext_version|format_version):.*\n", "", text, flags=re.M)
 
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# ---\n# jupyter:\n")
-    assert jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent") == text
+    written = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent")
+    assert unstamped(written) == unstamped(text)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
