@@ -1,5 +1,6 @@
 """The PDF report (WeasyPrint): real Results of the bundled data printed, then read back with pypdf."""
 
+import logging
 import re
 import sys
 
@@ -27,8 +28,14 @@ def pdf(results, tmp_path_factory):
     from assaystats.report import build_pdf
 
     path = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    out = build_pdf(results, path, title="Study <b>report</b>", parameters={"alpha": 0.05},
-                    inputs=[{"name": "flow.csv", "rows": 12, "sha256": "ab" * 32, "analyses": "2"}])
+    handler = _Records(logging.WARNING)
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        out = build_pdf(results, path, title="Study <b>report</b>", parameters={"alpha": 0.05},
+                        inputs=[{"name": "flow.csv", "rows": 12, "sha256": "ab" * 32, "analyses": "2"}])
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    _LOG[str(path)] = handler.records
     assert out == path and path.stat().st_size > 0
     reader = pypdf.PdfReader(str(path))
     _TEXT[id(reader)] = [p.extract_text() for p in reader.pages]
@@ -36,6 +43,21 @@ def pdf(results, tmp_path_factory):
 
 
 _TEXT: dict = {}
+_LOG: dict = {}
+
+
+class _Records(logging.Handler):
+    def __init__(self, level):
+        super().__init__(level)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+def test_print_css_is_understood(pdf):
+    # WeasyPrint logs every CSS rule it ignores or cannot parse, and every image it cannot load
+    assert len(_LOG) == 1 and next(iter(_LOG.values())) == []
 
 
 def _text(reader):
