@@ -19,9 +19,12 @@ Why a fit of its own rather than ``fit_many``: the GR sigmoid has its upper limi
 all three parameters (the calculator's, which decide GR50 and the F test) and a plain-dose parameterisation;
 ``fit_many``'s LL.4/LL.3 fix the lower limit and use other bounds (a slope limit, a log-EC50 margin), so its
 optimum is not the calculator's. The fit here is vectorised across curves on padded (curves x points) arrays:
-GRinf enters the model linearly, so a grid over (log10 GEC50, h_GR) with the optimal GRinf in closed form
-(clipped to its bounds) finds the global basin of every curve at once, and a batched projected
-Levenberg-Marquardt (analytic Jacobian, per-curve damping, active bounds frozen) polishes it. Curves the batch
+GRinf enters the model linearly, so a grid over (log10 GEC50, h_GR) (41 x 13) with the optimal GRinf in closed
+form (clipped to its bounds) gives every curve one start per band of h_GR (below 0.5, 0.5-1.5, 1.5-4.5, the bound
+5: a shallow curve and a steep step between two doses are separate basins); a batched projected
+Levenberg-Marquardt (analytic Jacobian, per-curve damping, active bounds frozen) runs 25 iterations from each
+start and the best to convergence. On 3,096 simulated curves this was never worse than one descent from an
+81 x 30 grid (which one start from the 41 x 13 grid missed on 5 curves, by 0.6-4 % of the RSS). Curves the batch
 leaves unconverged are finished by ``scipy.optimize.least_squares`` (bounded trust region) one by one. The
 calculator's own R fit (drc, relTol 1e-6, one start at h 2, GRinf 0.1, GEC50 = median dose) sometimes stops in a
 local optimum; this fit's residual sum of squares is never larger (see tests/reference/gr/README.md).
@@ -51,8 +54,12 @@ FLAT_GEC50 = 0.0
 
 _LN10 = np.log(10.0)
 _GRID_U = 41
+#: h_GR bands with a start each (see _grid_start)
+_H_BANDS = (0.5, 1.5, 4.5)
 _GRID_H = np.array([0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0, 4.0, 5.0])
 _MAX_ITER = 500
+#: iterations of each start before the best one is run to convergence
+_START_ITER = 25
 _FTOL = 1e-15
 _XTOL = 1e-10
 _BLOCK = 2048
@@ -159,17 +166,24 @@ def _state(th, L, y, mask):
 
 
 def _grid_start(L, y, mask, ulo, uhi):
-    """Best (GRinf, log10 GEC50, h) on a grid of (log10 GEC50, h) with GRinf in closed form, per curve."""
+    """Starts (GRinf, log10 GEC50, h) per curve from a grid of (log10 GEC50, h) with GRinf in closed form (clipped to
+    its bounds): the best grid point within each band of h (``_H_BANDS``), shape (C, bands, 3). One start per band
+    because the GR sigmoid's least squares has separate basins (a shallow curve and a steep step), which one
+    descent from the overall best grid point misses on about 1 curve in 600 (measured against an 81 x 30 grid)."""
+    from scipy import special
+
     C = L.shape[0]
-    best = np.full(C, np.inf)
-    th = np.zeros((C, 3))
+    edges = np.asarray(_H_BANDS)
+    band = np.searchsorted(edges, _GRID_H, side="right")
+    B = edges.size + 1
+    best = np.full((C, B), np.inf)
+    th = np.zeros((C, B, 3))
     U = ulo[:, None] + (uhi - ulo)[:, None] * np.linspace(0.0, 1.0, _GRID_U)[None, :]  # (C, G)
     m = mask[:, None, :]
     y3 = y[:, None, :]
     D = L[:, None, :] - U[:, :, None]
-    for hv in _GRID_H:
-        from scipy import special
-
+    rows = np.arange(C)
+    for hv, b in zip(_GRID_H, band):
         s = special.expit(-np.clip(hv * _LN10 * D, -700.0, 700.0))
         w = np.where(m, 1.0 - s, 0.0)
         ww = (w * w).sum(axis=2)
@@ -179,14 +193,19 @@ def _grid_start(L, y, mask, ulo, uhi):
         r = np.where(m, y3 - s - g[:, :, None] * w, 0.0)
         rss = (r * r).sum(axis=2)
         j = np.argmin(rss, axis=1)
-        rb = rss[np.arange(C), j]
-        better = rb < best
-        best = np.where(better, rb, best)
-        th[better] = np.column_stack([g[np.arange(C), j], U[np.arange(C), j], np.full(C, hv)])[better]
+        rb = rss[rows, j]
+        better = rb < best[:, b]
+        best[better, b] = rb[better]
+        th[better, b] = np.column_stack([g[rows, j], U[rows, j], np.full(C, hv)])[better]
+    # a band without any grid value of h keeps the overall best start
+    empty = ~np.isfinite(best)
+    if empty.any():
+        top = th[rows, np.argmin(best, axis=1)]
+        th[empty] = np.broadcast_to(top[:, None, :], th.shape)[empty]
     return th
 
 
-def _lm(th, L, y, mask, lo, hi):
+def _lm(th, L, y, mask, lo, hi, max_iter=_MAX_ITER):
     """Batched projected Levenberg-Marquardt; returns parameters, RSS and a converged flag per curve."""
     C = th.shape[0]
     th = th.copy()
@@ -195,7 +214,7 @@ def _lm(th, L, y, mask, lo, hi):
     conv = np.zeros(C, bool)
     act = np.arange(C)
     eye = np.eye(3)
-    for _ in range(_MAX_ITER):
+    for _ in range(max_iter):
         if act.size == 0:
             break
         Ja, ra, tha = J[act], r[act], th[act]
@@ -243,15 +262,22 @@ def _refit_single(th0, x, yv, lo, hi):
 
 
 def _fit_curves(L, y, mask, lo, hi):
-    """Fit every padded curve; blocks of curves bound the grid's memory."""
+    """Fit every padded curve: a short descent (``_START_ITER`` iterations) from each of its starts, then the best
+    of them to convergence. Blocks of curves bound the grid's memory."""
     C = L.shape[0]
     th = np.zeros((C, 3))
     rss = np.zeros(C)
     conv = np.zeros(C, bool)
     for a in range(0, C, _BLOCK):
         sl = slice(a, min(C, a + _BLOCK))
-        start = _grid_start(L[sl], y[sl], mask[sl], lo[sl, 1], hi[sl, 1])
-        th[sl], rss[sl], conv[sl] = _lm(start, L[sl], y[sl], mask[sl], lo[sl], hi[sl])
+        starts = _grid_start(L[sl], y[sl], mask[sl], lo[sl, 1], hi[sl, 1])
+        n, B = starts.shape[:2]
+        rep = np.repeat(np.arange(a, a + n), B)
+        t_all, r_all, _ = _lm(starts.reshape(-1, 3), L[rep], y[rep], mask[rep], lo[rep], hi[rep],
+                              max_iter=_START_ITER)
+        r_all = np.where(np.isfinite(r_all), r_all, np.inf).reshape(n, B)
+        pick = np.arange(n) * B + np.argmin(r_all, axis=1)
+        th[sl], rss[sl], conv[sl] = _lm(t_all[pick], L[sl], y[sl], mask[sl], lo[sl], hi[sl])
     return th, rss, conv
 
 
