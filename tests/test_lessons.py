@@ -186,6 +186,7 @@ def test_lesson_3_wells_are_not_replicates(jupyter_env):
     rows = [list(map(float, r)) for r in re.findall(rf"^ *(2|4|8|16|32) +{NUM} +{NUM}$", out, re.M)]
     assert len(rows) == 5
     assert all(b[1] > a[1] for a, b in zip(rows, rows[1:]))  # more wells, more false positives
+    assert abs(rows[0][1] - 0.05) <= binomial_margin(0.05, n_sim)  # "with two wells ... near 5%"
     assert all(abs(r[2] - 0.05) <= binomial_margin(0.05, n_sim) for r in rows)
     assert "level='cell' treats every row as independent" in out
 

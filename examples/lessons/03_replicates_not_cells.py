@@ -184,8 +184,9 @@ ax.legend(frameon=False)
 fig.tight_layout()
 
 # %% [markdown]
-# With few wells the wells-as-n test can even be a little conservative (the shared experiment shift inflates
-# its within-group variance; see the first row), which is why a lab can use it for years without noticing.
+# With only two wells per experiment the wells-as-n rate is near 5% (first row): the experiment shift, which
+# cancels in the comparison, inflates the spread of the wells and so hides the culture effect. That is why a
+# lab can use the wrong test for years without noticing, until it adds wells.
 # What if the experiments really do not differ beyond their shared shift (no culture effect)? Then the
 # wells-as-n test is not too liberal, but it is still not the test of the design: the experiment-level test
 # is valid in both worlds, and you cannot know from 3 experiments which world you are in.

@@ -21,7 +21,7 @@
 # - The **relative IC50** is the dose halfway between the curve's own top and bottom plateaus (the mid-point
 #   of the fitted curve; GraphPad Prism's "IC50", drc's relative ED50).
 # - The **absolute IC50** is the dose at which the response crosses a fixed level, here half the vehicle
-#   response (drc's `type = "absolute"`; often called GI50 when the level is 50% growth).
+#   response (drc's `ED(..., type = "absolute")`).
 #
 # They coincide only when the curve runs from 100% to 0%. A drug that never kills more than half of the cells
 # has a relative IC50 but no absolute one.
