@@ -58,8 +58,7 @@ med = assaystats.survival.analyze(cohort, cutoff="median", **KW)
 print(med.summary())
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4.5))
-med.plot(ax=ax)
+ax = med.plot()  # Kaplan-Meier curves with the number at risk below
 ax.set_title("Median split of tumour ZFAS1")
 
 # %% [markdown]
@@ -133,7 +132,8 @@ fig.tight_layout()
 # Under no effect a valid test gives p < 0.05 in about 5 % of cohorts, and its p values spread evenly between 0
 # and 1. The median split does. The naive p at the optimal cut piles up near zero: printed above is how often it
 # "finds" an effect that is not there. The corrected p does not; Lausen's approximation is, if anything,
-# conservative (below 5 %). The shuffles also give a corrected p of their own — the fraction of shuffled cohorts
+# conservative (at or below 5 %): it is an upper bound on the p value, clipped at 1, which is why unremarkable
+# cuts pile up at p = 1. The shuffles also give a corrected p of their own — the fraction of shuffled cohorts
 # whose best cut is at least as striking as the real one (a permutation p):
 
 # %%

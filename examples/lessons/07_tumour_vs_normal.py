@@ -68,7 +68,7 @@ assert (pr.ci_high - pr.ci_low) < (u.ci_high - u.ci_low) / 2 and pr.p_value < u.
 # The estimated difference is the same both ways (the mean of differences equals the difference of means), but
 # the paired interval is much narrower and its p much smaller. Patients differ from each other in their baseline
 # NOTCH3 level; pairing subtracts each patient's own baseline, and only the variation of the tumour–normal
-# *difference* remains. The figure shows why: the lines connecting each patient's two samples nearly all go up,
+# *difference* remains. The figure shows why: the lines connecting each patient's two samples all (or nearly all) go up,
 # while the two clouds of points overlap.
 
 # %%

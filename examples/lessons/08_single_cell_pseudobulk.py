@@ -181,8 +181,9 @@ fig.tight_layout()
 # With no true difference, a valid test gives p < 0.05 for about 5 % of genes and a flat histogram. The
 # cell-level test does not: the genes that the two cultures happen to differ in pile up near zero, and after the
 # Benjamini–Hochberg correction they are still "discoveries" — printed above. Pooling more cultures' cells does not
-# repair it; the test still counts cells. The pseudobulk test on three cultures per arm is close to nominal,
-# because its variance is estimated from the cultures themselves.
+# repair it; the test still counts cells. The pseudobulk test on three cultures per arm does not pile up near
+# zero — with so few cultures it is, if anything, conservative — because its variance is estimated from the
+# cultures themselves.
 #
 # And without culture variation? The same cell-level test on two random halves of one culture, with no shift:
 
