@@ -15,11 +15,12 @@ from ._batch_result import BatchFitResult
 from ._dask import partition_by_curve
 from ._fit import DoseResponseCurve, fit_curve
 from ._gr import gr_metrics
+from ._gr_result import GRMetricsResult
 from ._models import MODELS
 from ._plot import plot_curves, plot_replicate_ic50, plot_residuals
 from ._result import DoseResponseResult, ModelSelectionResult
 from ._select import compare_models
 
-__all__ = ["fit", "fit_many", "gr_metrics", "partition_by_curve", "BatchFitResult", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult",
+__all__ = ["fit", "fit_many", "gr_metrics", "GRMetricsResult", "partition_by_curve", "BatchFitResult", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult",
            "ModelSelectionResult", "MODELS",
            "plot_curves", "plot_residuals", "plot_replicate_ic50"]
