@@ -215,6 +215,25 @@ def test_published_toy_example(impl, names):
     np.testing.assert_array_equal(t.loc[~fin, "GR50"], t.loc[~fin, "GR50_pub"])
 
 
+@pytest.mark.skipif(_toy_dir() is None, reason="datarail/gr_metrics INPUT/ and OUTPUT/ not in shared/data/gr-metrics-toy")
+def test_published_toy_case_c_equals_case_a():
+    """toy example 4 (case C: control and time-zero rows) gives toy example 1 (case A), as the calculator's own test"""
+    d = _toy_dir()
+    keys = ["cell_line", "agent", "perturbation", "replicate", "time"]
+    a = gr_metrics(pd.read_csv(d / "INPUT" / "toy_example_input1.tsv", sep="\t"), curve=keys,
+                   control_count="cell_count__ctrl", t0_count="cell_count__time0")
+    c = gr_metrics(pd.read_csv(d / "INPUT" / "toy_example_input4.tsv", sep="\t"), curve=keys, time="time")
+    assert c.meta["control_by"] == ["cell_line", "perturbation", "replicate", "time"]
+    assert c.meta["t0_by"] == ["cell_line", "perturbation"]
+    v = a.values.merge(c.values, on=keys + ["concentration"], suffixes=("", "_c"), validate="one_to_one")
+    assert len(v) == len(a.values) == 1008
+    for col in ("control_count", "t0_count", "GR"):
+        np.testing.assert_allclose(v[col], v[col + "_c"], rtol=EXACT)
+    m = a.table.merge(c.table, on=keys, suffixes=("", "_c"), validate="one_to_one")
+    cols = ["GR50", "GRmax", "GR_AOC", "GEC50", "GRinf", "h_GR", "pval_GR"]
+    np.testing.assert_allclose(m[cols].to_numpy(float), m[[k + "_c" for k in cols]].to_numpy(float), rtol=EXACT)
+
+
 # -- properties ---------------------------------------------------------------------------------------------
 DOSES = 10.0 ** np.arange(-3, 1.01, 0.5)
 
