@@ -8,26 +8,34 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from .._result import html_table, summary_html, versions
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from .._result import Result
 
 __all__ = ["build_report", "figure_to_png_bytes", "figure_to_svg_bytes", "render_report", "render_table_html"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def figure_to_png_bytes(fig, dpi: int = 150) -> bytes:
+def figure_to_png_bytes(fig: Figure, dpi: int = 150) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
-def render_table_html(df, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
+def render_table_html(df: pd.DataFrame, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
                       more: str = "more rows in the CSV file") -> Markup:
     """An HTML table with formatted numbers; cells are escaped (see :func:`assaystats._result.html_table`: with
     ``width``, a wide table is split into blocks of columns for print)."""
@@ -61,7 +69,7 @@ def _summary_html(text: str) -> Markup:
     return summary_html(text)
 
 
-def figure_to_svg_bytes(fig) -> bytes:
+def figure_to_svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG (vector; texts drawn as paths, so the file needs no fonts). Images (heatmaps) are embedded
     with one pixel per data cell (``interpolation='none'``) instead of being resampled to a screen-sized raster."""
     from matplotlib.image import AxesImage
@@ -84,7 +92,7 @@ PRINT_WIDTH = 140
 _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-def render_report(results: Sequence, *, title: str = "assaystats report", inputs: Sequence[Mapping] = (),
+def render_report(results: Sequence[Result], *, title: str = "assaystats report", inputs: Sequence[Mapping] = (),
                   figures: Mapping | None = None, parameters: Mapping | None = None,
                   figure_format: str = "png", table_width: int | None = None) -> str:
     """The report as HTML text (what :func:`build_report` writes and :func:`build_pdf` prints). ``figures`` maps
@@ -134,7 +142,7 @@ def render_report(results: Sequence, *, title: str = "assaystats report", inputs
                       created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def build_report(results: Sequence, path, *, title: str = "assaystats report",
+def build_report(results: Sequence[Result], path: str | os.PathLike, *, title: str = "assaystats report",
                  inputs: Sequence[Mapping] = (), figures: Mapping | None = None,
                  parameters: Mapping | None = None) -> Path:
     """Write ``path`` (HTML). ``figures`` maps figure names to PNG bytes already rendered (the CLI renders

@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import AssayDataError
+
+if TYPE_CHECKING:
+    from .._result import Result
 
 __all__ = ["build_pdf", "check_pdf_support", "write_pdf"]
 
@@ -51,7 +55,7 @@ def write_pdf(html: str | os.PathLike, pdf_path: str | os.PathLike, *, base_url:
     return out
 
 
-def build_pdf(results: Sequence, path: str | os.PathLike, *, title: str = "assaystats report",
+def build_pdf(results: Sequence[Result], path: str | os.PathLike, *, title: str = "assaystats report",
               inputs: Sequence[Mapping] = (), figures: Mapping | None = None,
               parameters: Mapping | None = None) -> Path:
     """Write ``path`` (PDF): the report of ``results`` as :func:`~assaystats.report.build_report` writes it, with

@@ -74,26 +74,32 @@ def report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(report):
+def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
-            pg = browser.new_page(viewport={"width": 1200, "height": 900})
-            events = {"console": [], "pageerror": [], "dialog": [], "requests": []}
-            pg.on("console", lambda m: events["console"].append((m.type, m.text)))
-            pg.on("pageerror", lambda e: events["pageerror"].append(str(e)))
-
-            def dialog(d):
-                events["dialog"].append(d.message)
-                d.dismiss()
-
-            pg.on("dialog", dialog)
-            pg.on("request", lambda r: events["requests"].append(r.url))
-            pg.goto(report.as_uri(), wait_until="load")  # 'load' waits for every image, loaded or failed
-            pg.events = events
-            yield pg
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, report):
+    pg = browser.new_page(viewport={"width": 1200, "height": 900})
+    events = {"console": [], "pageerror": [], "dialog": [], "requests": []}
+    pg.on("console", lambda m: events["console"].append((m.type, m.text)))
+    pg.on("pageerror", lambda e: events["pageerror"].append(str(e)))
+
+    def dialog(d):
+        events["dialog"].append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", dialog)
+    pg.on("request", lambda r: events["requests"].append(r.url))
+    pg.goto(report.as_uri(), wait_until="load")  # 'load' waits for every image, loaded or failed
+    pg.events = events
+    yield pg
+    pg.close()
 
 
 def test_every_figure_is_shown(page, report):
@@ -151,3 +157,28 @@ def test_hostile_group_name_is_text(page, report, tmp_path):
     assert shot.stat().st_size > 10_000
     if os.environ.get("ASSAYSTATS_SCREENSHOT"):  # to look at it: ASSAYSTATS_SCREENSHOT=/tmp/shot.png
         page.screenshot(path=os.environ["ASSAYSTATS_SCREENSHOT"], full_page=True)
+
+
+def test_notebook_display_in_the_browser(browser, tmp_path):
+    """What a notebook shows (``_repr_html_`` of Results, hostile group name included): the figures load, the
+    name is text, nothing runs."""
+    from ._results import compare_result, qpcr_result
+
+    html = "".join(r._repr_html_() for r in (compare_result(evil=True), qpcr_result()))
+    doc = tmp_path / "notebook.html"
+    doc.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{html}</body></html>',
+                   encoding="utf-8")
+    pg = browser.new_page()
+    try:
+        seen = []
+        pg.on("dialog", lambda d: (seen.append(d.message), d.dismiss()))
+        pg.on("console", lambda m: seen.append((m.type, m.text)))
+        pg.on("pageerror", lambda e: seen.append(str(e)))
+        pg.goto(doc.as_uri(), wait_until="load")
+        imgs = pg.evaluate("() => Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+        assert len(imgs) == 2 and all(c and w > 0 for c, w in imgs), imgs
+        assert pg.get_by_text(EVIL, exact=True).count() >= 1  # table cells
+        assert pg.get_by_text(EVIL, exact=True).first.is_visible()
+        assert seen == []
+    finally:
+        pg.close()
