@@ -35,6 +35,7 @@
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 import assaystats
@@ -176,6 +177,58 @@ fig.tight_layout()
 # change. Both the size you report and the test depend on the efficiency you assume. These data were simulated
 # at 100 % efficiency, so the E = 2 row is the one whose assumption matches how they were made; with your own
 # primers, use the efficiencies you measured, and say so.
+
+# %% [markdown]
+# ### Where E comes from: a standard curve
+#
+# A tenfold dilution series of cDNA, run with each primer pair, gives Ct = intercept + slope × log10(amount);
+# E = 10^(−1/slope), so a slope of about −3.32 means E = 2 (100 %). The bundled data have no dilution series, so
+# here is a small simulated one (five tenfold dilutions, triplicate wells, Ct noise SD 0.1 cycles), with the
+# efficiencies planted in the code below:
+
+# %%
+planted = {"ZFAS1": 1.90, "GAPDH": 2.00, "ACTB": 1.97}          # amplification factors E of the simulation
+start_ct = {"ZFAS1": 22.0, "GAPDH": 15.0, "ACTB": 14.5}         # Ct of the most concentrated dilution
+rng = np.random.default_rng(5)
+dilution = pd.DataFrame([
+    {"gene": g, "amount": amount, "ct": start_ct[g] + k * np.log(10) / np.log(planted[g]) + rng.normal(0, 0.1)}
+    for g in planted for k, amount in enumerate([100, 10, 1, 0.1, 0.01]) for _ in range(3)])
+curves = assaystats.assays.standard_curve(dilution, amount="amount", ct="ct", gene="gene")
+curves["planted_E"] = curves["gene"].map(planted)
+print(curves.round(4).to_string(index=False))
+
+fig, ax = plt.subplots(figsize=(5, 3.5))
+for i, row in curves.iterrows():
+    d = dilution[dilution["gene"] == row.gene]
+    ax.plot(np.log10(d["amount"]), d["ct"], "o", color=f"C{i}", ms=4,
+            label=f"{row.gene}: slope {row.slope:.2f}, E = {row.amplification:.3f}")
+    xs = np.log10([0.01, 100])
+    ax.plot(xs, row.intercept + row.slope * xs, "-", color=f"C{i}", lw=1)
+ax.set_xlabel("log10 relative amount of cDNA")
+ax.set_ylabel("Ct")
+ax.legend(frameon=False, fontsize=8)
+fig.tight_layout()
+
+# %% [markdown]
+# `assays.read_efficiency` turns such a table (or a file `gene,amount,ct`, or `gene,efficiency`) into the
+# `efficiency=` argument; every gene analysed needs one, so here the genes without a curve are stated at 100 %.
+# Livak and Pfaffl side by side on the same wells:
+
+# %%
+measured = assaystats.assays.read_efficiency(dilution)
+eff = {g: 2.0 for g in genes} | measured
+pfaffl = assaystats.assays.qpcr(wells, reference_genes=REFS, control="siCtrl", efficiency=eff)
+side = pd.concat({
+    "Livak (E = 2)": livak.relative_expression.query("group == 'siZFAS1'").set_index("gene"),
+    "Pfaffl (measured E)": pfaffl.relative_expression.query("group == 'siZFAS1'").set_index("gene"),
+}, axis=1).loc[["ZFAS1", "CD44", "HES1"]]
+print({g: round(e, 3) for g, e in measured.items()})
+print(side.loc[:, (slice(None), ["delta_delta_ct", "fold_change", "ci_low", "ci_high"])].round(3).to_string())
+
+# %% [markdown]
+# The ΔΔCt is the same in both columns; the fold change of ZFAS1, whose primers are the least efficient, moves
+# the most, while targets stated at 100 % move only by the small correction of the reference genes. Report the
+# efficiencies (and how they were measured) whenever they are not assumed.
 
 # %% [markdown]
 # ## 4. Non-detects: "Undetermined" and "Ct 40"
