@@ -2,14 +2,21 @@
 
 Run:  python benchmarks/bench_fit_many.py [N ...]      (default: 10000 100000)
 
-Data: N simulated LL.4 curves, 9 doses (vehicle + 8) x 3 replicates, a seeded mix of full, partial and flat
-responses (one third each), sd 5 on a 0-100 scale.
-Baselines, timed on a sample of the same curves and extrapolated per curve:
+Data: ``assaystats.datasets.simulate_screen(N)``: LL.4 curves, 9 doses (vehicle + 8) x 3 replicates, full, partial
+and flat responses in turn (one third each), sd 5 on a 0-100 scale.
+Baselines, timed on a sample of the same kind of curves and extrapolated per curve:
 - a loop over ``doseresponse.fit`` (one curve per call: the single-curve analysis with its tables and intervals);
 - a loop over ``doseresponse.fit_curve`` (the single-curve optimiser alone, no tables);
-- a loop over ``scipy.optimize.curve_fit`` with the LL.4 formula (estimates + J'J covariance only; no vehicle
-  limit, no bounds, no flags), the tool a Python user would otherwise write.
-Peak memory of fit_many: tracemalloc's peak of Python-allocated memory (numpy arrays included) during a second run.
+- a loop over ``scipy.optimize.curve_fit`` with the LL.4 formula (estimates + the covariance, from which the SEs and
+  intervals follow; no vehicle limit, no bounds, no flags), the tool a Python user would otherwise write.
+fit_many computes everything of its table (SEs, delta-method intervals, absolute IC50s, AUC, F tests, flags).
+Times are wall-clock and CPU (process) time; on a shared machine CPU time is the steadier figure, and the ratios
+are computed on CPU time for both sides. Peak memory: tracemalloc's peak of Python-allocated memory (numpy arrays
+included) during a separate run, at each N, to show that it grows linearly (curves are fitted in chunks of
+``_batch.CHUNK``).
+Work count: the curve-iterations of the Levenberg-Marquardt (one per curve per iteration, multi-start runs included),
+counted by wrapping ``_batch._normal_equations``; the per-iteration cost is compared with the arithmetic of one
+iteration (see ``FLOPS_PER_ITERATION``).
 """
 
 from __future__ import annotations
@@ -20,24 +27,11 @@ import tracemalloc
 import warnings
 
 import numpy as np
-import pandas as pd
 
-DOSES = (0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30)
-
-
-def simulate(n_curves, seed=0, reps=3):
-    rng = np.random.default_rng(seed)
-    kind = np.arange(n_curves) % 3  # 0 full, 1 partial, 2 flat
-    x = np.tile(np.repeat(np.asarray(DOSES, float), reps), n_curves)
-    cid = np.repeat(np.arange(n_curves), len(DOSES) * reps)
-    e = np.exp(rng.uniform(np.log(0.03), np.log(3), n_curves))
-    b = rng.uniform(0.7, 3, n_curves)
-    d = rng.normal(100, 5, n_curves)
-    c = np.where(kind == 0, rng.uniform(0, 15, n_curves), np.where(kind == 1, rng.uniform(40, 70, n_curves), d))
-    with np.errstate(divide="ignore"):
-        u = np.exp(b[cid] * (np.log(np.where(x > 0, x, 1e-300)) - np.log(e[cid])))
-    y = c[cid] + (d - c)[cid] / (1 + u) + rng.normal(0, 5, x.size)
-    return pd.DataFrame({"curve": cid, "dose": x, "y": y})
+#: floating-point operations of one LM iteration of one curve of P = 27 wells, 4 free parameters: the shape
+#: (subtract, multiply, exp ~ 10, add, reciprocal: ~14 per well), residual (4 per well), Jacobian (~8 per well),
+#: J'J and J'r (14 dot products, 2 per well each), the 4 x 4 Cholesky solve (~60) and the step checks (~30)
+FLOPS_PER_ITERATION = 27 * (14 + 4 + 8 + 28) + 60 + 30
 
 
 def ll4(x, b, c, d, e):
@@ -45,62 +39,80 @@ def ll4(x, b, c, d, e):
         return c + (d - c) / (1 + np.exp(b * (np.log(x) - np.log(e))))
 
 
-def per_curve(df, n_sample, fn):
-    """Seconds per curve of fn(sub-table) over the first n_sample curves (one third of each kind)."""
-    groups = [g for _, g in df[df.curve < n_sample].groupby("curve", sort=False)]
-    t = time.perf_counter()
+def per_curve(groups, fn):
+    """(wall, cpu) seconds per curve of fn over the groups."""
+    w, c = time.perf_counter(), time.process_time()
     for g in groups:
         fn(g)
-    return (time.perf_counter() - t) / len(groups)
+    return (time.perf_counter() - w) / len(groups), (time.process_time() - c) / len(groups)
 
 
 def main(sizes):
-    from scipy.optimize import curve_fit
+    from scipy.optimize import OptimizeWarning, curve_fit
 
-    from assaystats.doseresponse import MODELS, fit, fit_curve, fit_many
+    from assaystats.datasets import simulate_screen
+    from assaystats.doseresponse import MODELS, _batch, fit, fit_curve, fit_many
     from assaystats.errors import FitWarning
 
     warnings.simplefilter("ignore", FitWarning)
     warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", OptimizeWarning)
 
     def one_fit(g):
-        fit(g, dose="dose", response="y", compare="none")
+        fit(g, dose="dose", response="response", compare="none")
 
     def one_fit_curve(g):
-        fit_curve(g.dose.to_numpy(), g.y.to_numpy(), model=MODELS["ll4"])
+        fit_curve(g.dose.to_numpy(), g.response.to_numpy(), model=MODELS["ll4"])
 
     def one_curve_fit(g):
         x = g.dose.to_numpy()
         x = np.where(x > 0, x, 1e-6)  # curve_fit has no dose-0 limit: the vehicle at a tiny dose
-        y = g.y.to_numpy()
+        y = g.response.to_numpy()
         try:
-            curve_fit(ll4, x, y, p0=[1.0, y.min(), y.max(), np.median(x)], maxfev=4000)
+            _p, cov = curve_fit(ll4, x, y, p0=[1.0, y.min(), y.max(), np.median(x)], maxfev=4000)
+            np.sqrt(np.diag(cov))
         except RuntimeError:
             pass
 
-    sample = simulate(300, seed=1)
-    s_fit = per_curve(sample, 30, one_fit)
-    s_fit_curve = per_curve(sample, 30, one_fit_curve)
-    s_cf = per_curve(sample, 300, one_curve_fit)
-    print(f"per-curve loops (sample, mixed full/partial/flat): fit {1e3 * s_fit:.2f} ms (30 curves), "
-          f"fit_curve {1e3 * s_fit_curve:.2f} ms (30 curves), scipy curve_fit {1e3 * s_cf:.3f} ms (300 curves)")
+    sample = simulate_screen(300, seed=1)
+    groups = [g for _, g in sample.groupby("curve", sort=False)]
+    s_fit = per_curve(groups[:15], one_fit)
+    s_fit_curve = per_curve(groups[:15], one_fit_curve)
+    s_cf = per_curve(groups, one_curve_fit)
+    print("per-curve loops (sample, full/partial/flat in turn), wall / CPU ms per curve:")
+    print(f"  fit        {1e3 * s_fit[0]:8.2f} / {1e3 * s_fit[1]:8.2f}   (15 curves)")
+    print(f"  fit_curve  {1e3 * s_fit_curve[0]:8.2f} / {1e3 * s_fit_curve[1]:8.2f}   (15 curves)")
+    print(f"  curve_fit  {1e3 * s_cf[0]:8.3f} / {1e3 * s_cf[1]:8.3f}   (300 curves)")
+
+    counted = {"n": 0}
+    inner = _batch._normal_equations
+
+    def counting(cols, r):
+        counted["n"] += r.shape[0]
+        return inner(cols, r)
+
     for n in sizes:
-        df = simulate(n, seed=2)
-        for fallback in (False, True) if n <= 10_000 else (False,):
-            t = time.perf_counter()
-            res = fit_many(df, dose="dose", response="y", curve="curve", fallback=fallback)
-            dt = time.perf_counter() - t
-            tab = res.fits
-            per = dt / n
-            print(f"\nfit_many, {n:,} curves (fallback={fallback}): {dt:.2f} s, {n / dt:,.0f} curves/s, "
-                  f"{1e6 * per:.1f} us per curve")
-            print(f"  ratio vs fit loop {s_fit / per:,.0f}x; vs fit_curve loop {s_fit_curve / per:,.0f}x; "
-                  f"vs scipy curve_fit loop {s_cf / per:,.1f}x")
-            print(f"  converged {int(tab.converged.sum()):,}; refitted single-curve "
-                  f"{int((tab.method == 'single-curve').sum())}; flag 'ok' {int((tab.flag == 'ok').sum()):,}; "
-                  f"flagged flat {int(tab.flag.str.contains('flat').sum()):,}")
+        df = simulate_screen(n, seed=2)
+        counted["n"] = 0
+        _batch._normal_equations = counting
+        w, c = time.perf_counter(), time.process_time()
+        res = fit_many(df, dose="dose", response="response", curve="curve")
+        wall, cpu = time.perf_counter() - w, time.process_time() - c
+        _batch._normal_equations = inner
+        tab = res.fits
+        per = cpu / n
+        iters = counted["n"] - int(res.meta["n_curves"])  # minus the one J'J per fitted curve at the optimum
+        print(f"\nfit_many, {n:,} curves: wall {wall:.2f} s, CPU {cpu:.2f} s, {1e6 * per:.1f} us CPU per curve")
+        print(f"  ratio (CPU) vs fit loop {s_fit[1] / per:,.0f}x; vs fit_curve loop {s_fit_curve[1] / per:,.0f}x; "
+              f"vs scipy curve_fit loop {s_cf[1] / per:,.1f}x")
+        print(f"  LM curve-iterations {iters:,} ({iters / n:.1f} per curve); {1e9 * cpu / iters:.0f} ns CPU per "
+              f"curve-iteration including everything else, vs ~{FLOPS_PER_ITERATION:,} flops per iteration "
+              f"({FLOPS_PER_ITERATION / (1e9 * cpu / iters):.2f} flop/ns achieved)")
+        print(f"  converged {int(tab.converged.sum()):,}; flag 'ok' {int((tab.flag == 'ok').sum()):,}; "
+              f"flagged flat {int(tab.flag.str.contains('flat').sum()):,}; "
+              f"not_converged {int(tab.flag.str.contains('not_converged').sum()):,}")
         tracemalloc.start()
-        fit_many(df, dose="dose", response="y", curve="curve", fallback=False)
+        fit_many(df, dose="dose", response="response", curve="curve")
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"  peak memory (tracemalloc) {peak / 2**20:,.0f} MiB for {n:,} curves "

@@ -40,7 +40,7 @@ STALL_TOL = 1e-6
 #: ... while a parameter still moves by STALL_MOVE relative (|dx| / (|x| + 1)) or more: near a regular optimum the RSS
 #: falls as little, but the parameters stand still, and LM's own tests end the run there
 STALL_MOVE = 1e-3
-#: ... checked from this iteration on (a regular curve has converged by then)
+#: ... checked from this iteration on (a regular curve has converged by then); see ``_lm``
 STALL_START = 40
 #: curves per chunk: the padded arrays of a chunk (a few MB) stay in cache-sized pieces and memory is linear in the
 #: screen
@@ -96,55 +96,80 @@ def _jacobian(th, h, Ls, w, free):
 
 
 def _normal_equations(cols, r):
-    """J'J (m, p, p) and J'r (m, p) by row-wise dot products of the columns (10 + 4 passes for p = 4; a stacked
-    matmul of (m, 4, P) matrices costs several times more in numpy's per-matrix loop)."""
+    """J'J and J'r by row-wise dot products of the columns (10 + 4 passes for p = 4; a stacked matmul of (m, 4, P)
+    matrices costs several times more in numpy's per-matrix loop). J'J is a p x p nested list of (m,) arrays
+    (symmetric: N[i][j] is N[j][i]), J'r a list of p (m,) arrays: contiguous per entry for ``_solve``."""
     p = len(cols)
-    m = r.shape[0]
-    JtJ = np.empty((m, p, p))
-    g = np.empty((m, p))
+    N = [[None] * p for _ in range(p)]
+    g = []
     for i in range(p):
-        g[:, i] = np.einsum("cp,cp->c", cols[i], r)
+        g.append(np.einsum("cp,cp->c", cols[i], r))
         for j in range(i + 1):
-            JtJ[:, i, j] = JtJ[:, j, i] = np.einsum("cp,cp->c", cols[i], cols[j])
-    return JtJ, g
+            N[i][j] = N[j][i] = np.einsum("cp,cp->c", cols[i], cols[j])
+    return N, g
+
+
+def _stack(N):
+    """(m, p, p) array of a nested-list matrix."""
+    return np.stack([np.stack(row, axis=-1) for row in N], axis=-2)
 
 
 def _solve(A, g):
-    """Solve the (m, p, p) symmetric positive definite systems A x = g by a Cholesky factorisation written out over
-    the p <= 5 indices (vectorised across curves; numpy's batched solve pays a LAPACK call per curve). Systems that are
-    not positive definite (NaN, a zero column) go through numpy's solve, and least squares where singular."""
-    m, p = g.shape
-    L = np.zeros_like(A)
-    bad = np.zeros(m, bool)
+    """Solve the symmetric positive definite systems A x = g of every curve (A nested lists, g a list of (m,) arrays)
+    by a Cholesky factorisation written out over the p <= 5 indices, each entry a contiguous (m,) array (numpy's
+    batched solve pays a LAPACK call per curve). Systems that are not positive definite (NaN, a zero column) go
+    through numpy's solve, and least squares where singular. Returns (m, p)."""
+    p = len(g)
+    L = [[None] * p for _ in range(p)]
+    bad = np.zeros(g[0].shape, bool)
     with np.errstate(all="ignore"):
         for j in range(p):
-            s = A[:, j, j] - (L[:, j, :j] ** 2).sum(1)
+            s = A[j][j]
+            for k in range(j):
+                s = s - L[j][k] * L[j][k]
             bad |= ~(s > 0)
-            L[:, j, j] = np.sqrt(np.where(s > 0, s, 1.0))
+            L[j][j] = np.sqrt(s)
             for i in range(j + 1, p):
-                L[:, i, j] = (A[:, i, j] - (L[:, i, :j] * L[:, j, :j]).sum(1)) / L[:, j, j]
-        z = np.empty_like(g)
+                t = A[i][j]
+                for k in range(j):
+                    t = t - L[i][k] * L[j][k]
+                L[i][j] = t / L[j][j]
+        z = []
         for i in range(p):
-            z[:, i] = (g[:, i] - (L[:, i, :i] * z[:, :i]).sum(1)) / L[:, i, i]
-        x = np.empty_like(g)
+            t = g[i]
+            for k in range(i):
+                t = t - L[i][k] * z[k]
+            z.append(t / L[i][i])
+        x = [None] * p
         for i in range(p - 1, -1, -1):
-            x[:, i] = (z[:, i] - (L[:, i + 1:, i] * x[:, i + 1:]).sum(1)) / L[:, i, i]
-    for r in np.flatnonzero(bad | ~np.all(np.isfinite(x), axis=1)):
-        try:
-            x[r] = np.linalg.solve(A[r], g[r])
-        except np.linalg.LinAlgError:
-            x[r] = np.linalg.lstsq(A[r], g[r], rcond=None)[0]
+            t = z[i]
+            for k in range(i + 1, p):
+                t = t - L[k][i] * x[k]
+            x[i] = t / L[i][i]
+    x = np.column_stack(x)
+    redo = np.flatnonzero(bad | ~np.all(np.isfinite(x), axis=1))
+    if redo.size:
+        As, gs = _stack(A)[redo], np.column_stack(g)[redo]
+        for r, a, v in zip(redo, As, gs):
+            try:
+                x[r] = np.linalg.solve(a, v)
+            except np.linalg.LinAlgError:
+                x[r] = np.linalg.lstsq(a, v, rcond=None)[0]
     return x
 
 
 # -- batched Levenberg-Marquardt -----------------------------------------------------------------------------------
-def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER):
+def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     """Minimise each curve's RSS; returns (theta, rss, converged). lower/upper: (C, 5) bounds.
 
-    The damping and the tests are those of the previous (per-iteration, whole-batch) version: a step is accepted when
-    it does not raise the RSS (damping / 10, else x 10); a curve is done after an accepted step that moves every free
-    parameter by a relative STEP_TOL or less, or lowers the RSS by a relative FTOL or less (MINPACK's ftol), at a
-    zero RSS, or when a rejected step is tiny or the damping passes LAMBDA_MAX. Done curves leave the active arrays.
+    The damping and the tests are MINPACK's as the single-curve fit runs them: a step is accepted when it does not
+    raise the RSS (damping / 10, else x 10); a curve is done after an accepted step with ||D dx|| <= STEP_TOL ||D x||
+    (D the column norms of J) or a relative RSS decrease <= FTOL, at a zero RSS, or when a rejected step is tiny or
+    the damping passes LAMBDA_MAX. Done curves leave the active arrays. From STALL_START on, every STALL_ITER
+    iterations, curves without a finite optimum stop, unconverged: those creeping along a ridge (RSS down by a
+    relative STALL_TOL or less while a parameter still moves by STALL_MOVE), and, given ``flat_f`` = (tss, df, q,
+    critical F) per curve, those whose fit is still no better than a flat line (F below its 5% critical value: the
+    data show no dose effect, and the ridge such a fit creeps along changes nothing of that).
     """
     C = th.shape[0]
     th = th.copy()
@@ -154,76 +179,76 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER):
     rss = np.einsum("cp,cp->c", r, r)
     conv = np.zeros(C, bool)
     act = np.flatnonzero(np.isfinite(rss))
-    a_th, a_Ls, a_y, a_w, a_h, a_r = th[act], Ls[act], y[act], w[act], h[act], r[act]
-    a_veh = veh[act] if veh is not None else None
-    a_rss, a_lam = rss[act], np.full(act.size, 1e-3)
-    a_lo, a_hi = lower[act][:, fidx], upper[act][:, fidx]
-    a_ref, a_tref, a_acc = a_rss.copy(), a_th[:, fidx].copy(), np.zeros(act.size, int)
-    eye = np.eye(fidx.size)
+    a = {"th": th[act], "Ls": Ls[act], "y": y[act], "w": w[act], "h": h[act], "r": r[act], "rss": rss[act],
+         "lam": np.full(act.size, 1e-3), "lo": lower[act][:, fidx], "hi": upper[act][:, fidx]}
+    if veh is not None:
+        a["veh"] = veh[act]
+    if flat_f is not None:
+        a["tss"], a["dfc"], a["q"], a["fcrit"] = (v[act] for v in flat_f)
+    a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
+
+    def retire(sel, converged):
+        nonlocal act, a
+        done = act[sel]
+        th[done], rss[done], conv[done] = a["th"][sel], a["rss"][sel], converged
+        keep = ~sel
+        act = act[keep]
+        a = {k: v[keep] for k, v in a.items()}
+
     for it in range(max_iter):
         if act.size == 0:
             break
         if it >= STALL_START and it % STALL_ITER == 0:
-            # a curve creeping along a ridge (a step-like fit with the slope on its bound, or plateaus running off to
-            # infinity beyond the doses: no finite optimum), whose accepted steps lowered the RSS by a relative
-            # STALL_TOL or less in the last STALL_ITER iterations while its parameters still moved, stops here,
-            # unconverged
-            moved = (np.abs(a_th[:, fidx] - a_tref) / (np.abs(a_tref) + 1.0)).max(axis=1)
-            stalled = (a_acc >= STALL_ITER // 3) & (a_ref - a_rss <= STALL_TOL * a_rss) & (moved >= STALL_MOVE)
-            if stalled.any():
-                done = act[stalled]
-                th[done], rss[done] = a_th[stalled], a_rss[stalled]
-                keep = ~stalled
-                act = act[keep]
-                a_th, a_Ls, a_y, a_w, a_h, a_r = a_th[keep], a_Ls[keep], a_y[keep], a_w[keep], a_h[keep], a_r[keep]
-                a_veh = a_veh[keep] if a_veh is not None else None
-                a_rss, a_lam, a_lo, a_hi = a_rss[keep], a_lam[keep], a_lo[keep], a_hi[keep]
+            moved = (np.abs(a["th"][:, fidx] - a["tref"]) / (np.abs(a["tref"]) + 1.0)).max(axis=1)
+            stop = (a["acc"] >= STALL_ITER // 3) & (a["ref"] - a["rss"] <= STALL_TOL * a["rss"]) & (moved >= STALL_MOVE)
+            if flat_f is not None:
+                with np.errstate(all="ignore"):
+                    F = ((a["tss"] - a["rss"]) / a["q"]) / (a["rss"] / a["dfc"])
+                stop |= F < a["fcrit"]
+            if stop.any():
+                retire(stop, False)
                 if act.size == 0:
                     break
         if it % STALL_ITER == 0:
-            a_ref, a_tref = a_rss.copy(), a_th[:, fidx].copy()
-            a_acc = np.zeros(act.size, int)
-        JtJ, g = _normal_equations(_jacobian(a_th, a_h, a_Ls, a_w, free), a_r)
-        dg = np.einsum("cii->ci", JtJ)
-        A = JtJ + a_lam[:, None, None] * (dg[:, :, None] * eye + 1e-12 * eye)
+            a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
+        a_th, a_lam = a["th"], a["lam"]
+        N, g = _normal_equations(_jacobian(a_th, a["h"], a["Ls"], a["w"], free), a["r"])
+        p = len(g)
+        # MINPACK-style damping: diag(J'J) scaled by (1 + lambda), plus a tiny ridge
+        A = [[N[i][j] if i != j else N[i][i] * (1.0 + a_lam) + 1e-12 * a_lam for j in range(p)] for i in range(p)]
         step = _solve(A, g)
         cur = a_th[:, fidx]
         # a parameter on its bound whose step points outwards is held there and the step solved for the others
         # (projected LM), so that the free parameters of a curve at a bound still converge
-        blocked = ((cur <= a_lo) & (step < 0)) | ((cur >= a_hi) & (step > 0))
-        rows = np.flatnonzero(blocked.any(axis=1))
-        if rows.size:
-            Ab, gb, bl = A[rows], g[rows], blocked[rows]
-            Ab[bl[:, :, None] | bl[:, None, :]] = 0.0
-            Ab[bl[:, :, None] & eye.astype(bool)] = 1.0
-            gb[bl] = 0.0
-            step[rows] = _solve(Ab, gb)
-        new = np.clip(cur + step, a_lo, a_hi)
+        blocked = ((cur <= a["lo"]) & (step < 0)) | ((cur >= a["hi"]) & (step > 0))
+        if blocked.any():
+            bl = [blocked[:, i] for i in range(p)]
+            Ab = [[np.where(bl[i], 1.0, A[i][i]) if i == j else np.where(bl[i] | bl[j], 0.0, A[i][j])
+                   for j in range(p)] for i in range(p)]
+            step = _solve(Ab, [np.where(bl[i], 0.0, g[i]) for i in range(p)])
+        new = np.clip(cur + step, a["lo"], a["hi"])
         cand = a_th.copy()
         cand[:, fidx] = new
-        hc = _shape(cand[:, 0], cand[:, 3], a_Ls, a_veh)
-        rc = _residual(cand, hc, a_y, a_w)
+        hc = _shape(cand[:, 0], cand[:, 3], a["Ls"], a.get("veh"))
+        rc = _residual(cand, hc, a["y"], a["w"])
         new_rss = np.einsum("cp,cp->c", rc, rc)
-        better = np.isfinite(new_rss) & (new_rss <= a_rss)
-        # MINPACK's xtol test in its scaled norm (D = the column norms of J): ||D dx|| <= xtol ||D x||
-        D = np.sqrt(dg)
+        old_rss = a["rss"]
+        better = np.isfinite(new_rss) & (new_rss <= old_rss)
+        # MINPACK's xtol test in its scaled norm: ||D dx|| <= xtol ||D x||
+        D = np.sqrt(np.column_stack([N[i][i] for i in range(p)]))
         small = np.sqrt((((new - cur) * D) ** 2).sum(1)) <= STEP_TOL * np.sqrt(((cur * D) ** 2).sum(1))
-        tiny = better & (a_rss - new_rss <= FTOL * a_rss)
-        a_lam = np.where(better, np.maximum(a_lam / 10.0, 1e-12), a_lam * 10.0)
-        a_acc += better
-        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (a_lam > LAMBDA_MAX)) | (~better & small)
+        tiny = better & (old_rss - new_rss <= FTOL * old_rss)
+        a["lam"] = np.where(better, np.maximum(a_lam / 10.0, 1e-12), a_lam * 10.0)
+        a["acc"] += better
+        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (a["lam"] > LAMBDA_MAX)) | (~better & small)
         if better.any():
-            a_th[better], a_h[better], a_r[better], a_rss[better] = cand[better], hc[better], rc[better], new_rss[better]
+            a["th"][better] = cand[better]
+            np.copyto(a["h"], hc, where=better[:, None])
+            np.copyto(a["r"], rc, where=better[:, None])
+            a["rss"] = np.where(better, new_rss, old_rss)
         if finished.any():
-            done = act[finished]
-            th[done], rss[done], conv[done] = a_th[finished], a_rss[finished], True
-            keep = ~finished
-            act = act[keep]
-            a_th, a_Ls, a_y, a_w, a_h, a_r = a_th[keep], a_Ls[keep], a_y[keep], a_w[keep], a_h[keep], a_r[keep]
-            a_veh = a_veh[keep] if a_veh is not None else None
-            a_rss, a_lam, a_lo, a_hi, a_ref = a_rss[keep], a_lam[keep], a_lo[keep], a_hi[keep], a_ref[keep]
-            a_acc, a_tref = a_acc[keep], a_tref[keep]
-    th[act], rss[act] = a_th, a_rss  # not converged within max_iter: the last accepted point
+            retire(finished, True)
+    th[act], rss[act] = a["th"], a["rss"]  # not converged within max_iter: the last accepted point
     return th, rss, conv
 
 
@@ -362,6 +387,23 @@ def _pad(values, row_curve, pos, C, P, fill):
     return out
 
 
+def _level_quantiles(Lk, kmask, qs):
+    """(C, len(qs)) quantiles (numpy's linear interpolation) of each curve's positive log doses. Levels are sorted
+    with the vehicle (-inf) first, so the positive ones are a contiguous run (np.nanquantile along an axis loops in
+    Python over the rows)."""
+    pos = kmask & np.isfinite(Lk)
+    npos = pos.sum(axis=1)
+    off = np.argmax(pos, axis=1)
+    rows = np.arange(Lk.shape[0])[:, None]
+    at = np.asarray(qs)[None, :] * np.maximum(npos - 1, 0)[:, None]
+    lo = np.floor(at).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(npos - 1, 0)[:, None])
+    frac = at - lo
+    vlo, vhi = Lk[rows, off[:, None] + lo], Lk[rows, off[:, None] + hi]
+    out = vlo + (vhi - vlo) * frac
+    return np.where(npos[:, None] > 0, out, 0.0)
+
+
 def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi_le, fixed_all, free, slope_limit):
     """Batched fit of the curves 0..m-1 of a chunk (rows sorted by curve, ``pos`` the position of a row within its
     curve, ``n`` wells per curve). Returns theta (m, 5), rss, converged, J'J of the free parameters at the optimum."""
@@ -387,17 +429,20 @@ def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi
     th0[:, 0] = np.clip(th0[:, 0], -slope_limit + 1e-9 * (slope_limit + 1), slope_limit - 1e-9 * (slope_limit + 1))
     th0[:, 3] = np.clip(th0[:, 3], lower[:, 3] + 1e-9 * (np.abs(lower[:, 3]) + 1),
                         upper[:, 3] - 1e-9 * (np.abs(upper[:, 3]) + 1))
-    th, rss, conv = _lm(th0, Ls, veh, y, w, free, lower, upper)
-
-    def jtj(th_):
-        h = _shape(th_[:, 0], th_[:, 3], Ls, veh)
-        return _normal_equations(_jacobian(th_, h, Ls, w, free), np.zeros_like(h))[0]
-
-    # curves the single-curve fit would call suspicious (``_fit._suspicious``: not converged, on a bound, singular
-    # covariance, or no better than a horizontal line) get the multi-start
     ybar = (y * w).sum(1) / n
     tss = (((y - ybar[:, None]) * w) ** 2).sum(1)
     dfc = n - n_par
+    q = max(n_par - 1, 1)
+    flat_f = (tss, dfc.astype(float), np.full(m, float(q)),
+              np.where(dfc > 0, stats.f.isf(0.05, q, np.maximum(dfc, 1)), -np.inf))
+    th, rss, conv = _lm(th0, Ls, veh, y, w, free, lower, upper, flat_f=flat_f)
+
+    def jtj(th_):
+        h = _shape(th_[:, 0], th_[:, 3], Ls, veh)
+        return _stack(_normal_equations(_jacobian(th_, h, Ls, w, free), np.zeros_like(h))[0])
+
+    # curves the single-curve fit would call suspicious (``_fit._suspicious``: not converged, on a bound, singular
+    # covariance, or no better than a horizontal line) get the multi-start
     _, p_flat = _f_flat(tss, rss, dfc, n_par - 1)
     fi = np.asarray(free)
     tol = 1e-6 * np.maximum(1, np.abs(th[:, fi]))
@@ -406,7 +451,7 @@ def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi
     singular = ~np.all(np.isfinite(cov), axis=(1, 2)) & (dfc > 0)
     sus = np.flatnonzero(~(conv & np.isfinite(rss)) | (p_flat >= 0.05) | bound | singular)
     if sus.size:
-        Lq = np.nanquantile(np.where(kmask[sus] & np.isfinite(Lk[sus]), Lk[sus], np.nan), GRID_Q, axis=1).T
+        Lq = _level_quantiles(Lk[sus], kmask[sus], GRID_Q)
         T, R = _profiled_grid(th[sus], Ls[sus], None if veh is None else veh[sus], y[sus], w[sus], Lq, free,
                               lower[sus], upper[sus], slope_limit)
         # only grid points already below the fit's RSS are run to convergence (they lie in a lower basin); when no
@@ -418,7 +463,7 @@ def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi
             starts = T[ci, gj]
             starts[:, 0] = np.clip(starts[:, 0], lower[rep, 0], upper[rep, 0])
             t1, r1, c1 = _lm(starts, Ls[rep], None if veh is None else veh[rep], y[rep], w[rep], free, lower[rep],
-                             upper[rep])
+                             upper[rep], flat_f=tuple(v[rep] for v in flat_f))
             # each start against the curve's best so far (lower RSS; at an equal RSS a converged one); runs of one
             # curve are consecutive, so the j-th run of every curve is compared in one vectorised pass
             first_of = np.r_[True, ci[1:] != ci[:-1]]
