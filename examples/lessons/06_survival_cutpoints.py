@@ -59,7 +59,7 @@ print(med.summary())
 
 # %%
 ax = med.plot()  # Kaplan-Meier curves with the number at risk below
-ax.set_title("Median split of tumour ZFAS1")
+ax.set_title("Median split of tumour ZFAS1");
 
 # %% [markdown]
 # ## 2. The optimal cut, and why its p value must be corrected
