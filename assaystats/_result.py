@@ -149,7 +149,8 @@ class Result:
             parts.append(f'<img alt="{escape(self.title)}" style="max-width:100%" '
                          f'src="data:image/png;base64,{base64.b64encode(fig).decode("ascii")}">')
         if self.table is not None:
-            parts.append(str(html_table(self.table, max_rows=DISPLAY_ROWS, more="more rows in res.table")))
+            parts.append('<div style="overflow-x:auto">'
+                         + str(html_table(self.table, max_rows=DISPLAY_ROWS, more="more rows in res.table")) + "</div>")
         other = self._other_tables()
         if other:
             parts.append(f"<p><small>{escape(other)}</small></p>")
@@ -332,6 +333,22 @@ def summary_html(text: str) -> Markup:
     return Markup("".join(out))
 
 
+def _column_blocks(need: list[int], width: int | None) -> list[list[int]]:
+    """Column indices in blocks whose widths (``need``, characters per column) add up to at most ``width``, every
+    block after the first starting with column 0 (the label) again; one block when ``width`` is None."""
+    if width is None or len(need) <= 2:
+        return [list(range(len(need)))]
+    blocks, cur, used = [], [0], need[0]
+    for j in range(1, len(need)):
+        if len(cur) > 1 and used + need[j] > width:
+            blocks.append(cur)
+            cur, used = [0], need[0]
+        cur.append(j)
+        used += need[j]
+    blocks.append(cur)
+    return blocks
+
+
 def html_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 200, *, width: int | None = None,
                more: str = "more rows in the CSV file") -> Markup:
     """An HTML table (markupsafe.Markup) with formatted numbers; every cell and header escaped. With ``width`` (in
@@ -343,17 +360,8 @@ def html_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 200, *, width:
     cols = [str(c) for c in df.columns]
     shown = min(len(df), max_rows)
     cells = [[_cell(v, c, digits) for v, c in zip(row, cols)] for row in df.head(shown).itertuples(index=False)]
-    blocks = [list(range(len(cols)))]
-    if width is not None and len(cols) > 2:
-        need = [max([len(c)] + [len(r[j]) for r in cells]) + 3 for j, c in enumerate(cols)]
-        blocks, cur, used = [], [0], need[0]
-        for j in range(1, len(cols)):
-            if len(cur) > 1 and used + need[j] > width:
-                blocks.append(cur)
-                cur, used = [0], need[0]
-            cur.append(j)
-            used += need[j]
-        blocks.append(cur)
+    need = [max([len(c)] + [len(r[j]) for r in cells]) + 3 for j, c in enumerate(cols)]
+    blocks = _column_blocks(need, width)
     out = []
     for k, idx in enumerate(blocks):
         head = "".join(f"<th>{escape(cols[j])}</th>" for j in idx)
@@ -365,19 +373,28 @@ def html_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 200, *, width:
     return Markup("".join(out))
 
 
-def text_table(df: pd.DataFrame, digits: int = 4, max_rows: int = DISPLAY_ROWS) -> str:
+#: characters of a line of :func:`text_table` (``print(res)``): wider tables are printed in blocks of columns
+TEXT_WIDTH = 120
+
+
+def text_table(df: pd.DataFrame, digits: int = 4, max_rows: int = DISPLAY_ROWS, width: int | None = TEXT_WIDTH) -> str:
     """The table as aligned plain text (numbers formatted as in the report, right-aligned; text left-aligned),
-    the first ``max_rows`` rows and a line saying how many more there are."""
+    the first ``max_rows`` rows and a line saying how many more there are. A table wider than ``width`` characters
+    is printed in blocks of columns, each repeating the first column (as pandas does)."""
     cols = [str(c) for c in df.columns]
     shown = df.head(max_rows)
     rows = [[_cell(v, c, digits).replace("\\|", "|") for v, c in zip(r, cols)] for r in shown.itertuples(index=False)]
     text_col = [df[c].dtype == object for c in df.columns]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
 
-    def line(vals: list[str]) -> str:
-        return "  ".join(v.ljust(w) if t else v.rjust(w) for v, w, t in zip(vals, widths, text_col)).rstrip()
+    def line(vals: list[str], idx: list[int]) -> str:
+        return "  ".join(vals[j].ljust(widths[j]) if text_col[j] else vals[j].rjust(widths[j]) for j in idx).rstrip()
 
-    out = [line(cols)] + [line(r) for r in rows]
+    out: list[str] = []
+    for idx in _column_blocks([w + 2 for w in widths], width):
+        if out:
+            out.append("")
+        out += [line(cols, idx)] + [line(r, idx) for r in rows]
     if len(df) > max_rows:
         out.append(f"\u2026 {len(df) - max_rows} more rows ({len(df)} in all)")
     return "\n".join(out)

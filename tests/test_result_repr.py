@@ -1,6 +1,7 @@
 """Results in notebooks and at the prompt: ``_repr_html_`` (summary, main table, main figure; escaped), ``str``
 (the same as plain text) and a short ``repr``, on real Results of several kinds."""
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from assaystats._result import DISPLAY_ROWS, Result, format_number
+from assaystats._result import DISPLAY_ROWS, Result, _cell
 
 from .report._results import compare_result, doseresponse_result, qpcr_result, survival_result
 
@@ -47,7 +48,7 @@ def test_html_has_summary_table_and_figure(result):
     assert rows == min(len(result.table), DISPLAY_ROWS) + (len(result.table) > DISPLAY_ROWS)
     m = re.search(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert m and len(m.group(1)) > 1000  # a real picture
-    assert html.count("<div") == html.count("</div>") == 1
+    assert html.count("<div") == html.count("</div>") == 2  # the result, the scrolling box of its table
 
 
 def test_str_is_summary_and_table_as_text(result):
@@ -55,12 +56,21 @@ def test_str_is_summary_and_table_as_text(result):
     lines = text.splitlines()
     assert lines[0] == result.title and set(lines[1]) == {"="}
     assert result.summary().strip().splitlines()[0] in text
-    header = next(line for line in lines if line.startswith(str(result.table.columns[0])))
-    assert header.split() == [str(c) for c in result.table.columns]
-    # the first row's numbers as the report prints them
-    first = result.table.iloc[0]
-    num = next(c for c in result.table.columns if isinstance(first[c], float) and first[c] == first[c])
-    assert format_number(first[num]) in lines[lines.index(header) + 1]
+    # the table in blocks of columns no wider than a terminal, each block starting with the first column again
+    first_col = str(result.table.columns[0])
+    heads = [k for k, line in enumerate(lines) if line.split()[:1] == [first_col] and line.split()[1:2] != [first_col]]
+    heads = [k for k in heads if all(w in map(str, result.table.columns) for w in lines[k].split())]
+    assert heads
+    seen = [w for k in heads for w in lines[k].split()[1:]]
+    assert [first_col, *seen] == [str(c) for c in result.table.columns]
+    assert all(len(lines[k]) <= 120 for k in heads)
+    # the first row's numbers as the report prints them, under their headers
+    row0 = result.table.iloc[0]
+    for k in heads:
+        for col in lines[k].split()[1:]:
+            v = row0[col]
+            if isinstance(v, float) and not math.isnan(v):
+                assert _cell(v, col, 4) in lines[k + 1], (col, lines[k + 1])  # format_number, or format_p
 
 
 def test_user_text_is_escaped():
@@ -110,4 +120,4 @@ def test_long_table_is_cut_and_a_failing_plot_gives_no_figure():
     assert "<img" in ok._repr_html_() and _open_figures() == []
     text = str(ok)
     assert f"\u2026 {50 - DISPLAY_ROWS} more rows (50 in all)" in text
-    assert text.count("\n g") == 0 and sum(line.startswith("g") for line in text.splitlines()) == DISPLAY_ROWS
+    assert sum(line.startswith("g") for line in text.splitlines()) == DISPLAY_ROWS
