@@ -28,7 +28,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import AssayDataError
-from ._rank import jit_run, map_blocks, rank_rows, row_blocks, tie_runs, use_jit
+from ._rank import jit_run, map_blocks, one_thread, rank_rows, row_blocks, tie_runs, use_jit
 
 __all__ = ["correlate_one", "rank_rows"]
 
@@ -317,7 +317,8 @@ def _correlate_dask(x, Y, names, *, method, covariates, exact):
     if method == "spearman":
         use_jit(Y.size)  # a large matrix loads the numba kernels (if installed) for all its chunks, small ones too
     bounds = np.cumsum((0, *Y.chunks[0]))
-    parts = [dask.delayed(_correlate)(x, blk, names[bounds[i]:bounds[i + 1]], method=method, exact=False)
+    chunk = one_thread(_correlate)  # dask runs the chunks in parallel already
+    parts = [dask.delayed(chunk)(x, blk, names[bounds[i]:bounds[i + 1]], method=method, exact=False)
              for i, blk in enumerate(Y.to_delayed().ravel())]
     if not parts:
         return pd.DataFrame({"gene": [], "n": np.array([], int), "r": [], "p_value": [], "method": []})

@@ -23,9 +23,11 @@ bench_coexpression.py) and equal bit for bit (tests/correlates/test_rank_jit.py)
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-__all__ = ["map_blocks", "rank_rows", "row_blocks", "sorted_ranks", "tie_runs", "use_jit"]
+__all__ = ["map_blocks", "one_thread", "rank_rows", "row_blocks", "sorted_ranks", "tie_runs", "use_jit"]
 
 _BLOCK_ELEMS = 1 << 17  # values per block of rows (1 MB of float64: the linear passes run in cache)
 
@@ -112,14 +114,36 @@ _JIT_MIN_SIZE = 1 << 21  # values (16 MB of float64)
 
 def threads(n_blocks: int) -> int:
     """Threads for n_blocks blocks of rows: the cores this process may use (at most 8), one block at least each.
-    The sort and the numba kernels release the GIL, so blocks of rows run in parallel."""
+    The sort and the numba kernels release the GIL, so blocks of rows run in parallel. One inside a chunk that dask
+    already runs in parallel (one_thread)."""
     import os
+
+    if getattr(_local, "one_thread", False):
+        return 1
 
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, 8, n_blocks))
+
+
+_local = threading.local()
+
+
+def one_thread(fn):
+    """fn run with one thread per call (for the chunks dask's scheduler already runs in parallel)."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        before = getattr(_local, "one_thread", False)
+        _local.one_thread = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _local.one_thread = before
+    return run
 
 
 def map_blocks(fn, blocks):
