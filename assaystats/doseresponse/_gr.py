@@ -301,6 +301,9 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
     t0_count : column of the time-zero count assigned to each well (case A, ``cell_count__time0``). None: read
         from the rows with ``time`` == 0 (case C), trimmed-mean averaged, matched on ``t0_by``.
     time : column of treatment time; needed when ``t0_count`` is None.
+    A dask DataFrame is accepted in case A (``control_count`` and ``t0_count`` columns): the rows of each curve are
+    put into one partition (``partition_by_curve``) and every partition goes through this same function; the
+    Result equals the in-memory one for ``data.compute()``.
     control_by, t0_by : columns that match control / time-zero rows to wells. Default: the calculator's rule, the
         columns among ``curve`` and ``time`` in which the reference rows share a value with the treated wells.
     pcutoff : F-test cutoff; p >= pcutoff gives a flat fit (1 is R's force=TRUE; above 1 no curve is made flat).
@@ -322,6 +325,11 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
 
     from ._gr_result import GRMetricsResult
 
+    if type(data).__module__.startswith("dask"):
+        # a dask DataFrame: whole curves per partition, each through this same function (_gr_metrics_dask)
+        return _gr_metrics_dask(data, dose=dose, curve=curve, cell_count=cell_count, control_count=control_count,
+                                t0_count=t0_count, time=time, control_by=control_by, t0_by=t0_by, pcutoff=pcutoff,
+                                cap=cap, source=source)
     src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
     if not isinstance(data, pd.DataFrame):
         raise AssayDataError("data must be a pandas DataFrame (one row per well)")
@@ -565,4 +573,99 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
                        "2 decades of the tested doses) by a grid start and a batched bounded Levenberg-Marquardt; "
                        f"F test against a flat line (df 2, n - 2); p >= {pcutoff} gives a flat fit (GEC50 0, "
                        "h_GR 0.01, GR50 +/-inf) as the GR calculator reports it")}
+    return GRMetricsResult(table=table, values=values, meta=meta)
+
+
+# -- dask ---------------------------------------------------------------------------------------------------
+def _gr_partition(pdf, keys, kwargs):
+    """``gr_metrics`` on one partition of whole curves (rows sorted back into input order). Returns the tables with
+    the input position of every well and curve, and the extent (last row) of each input partition seen, or None."""
+    import pandas as pd
+
+    from ._dask import ORDER_COLUMNS
+
+    if len(pdf) == 0:
+        return None
+    pdf = pdf.sort_values(list(ORDER_COLUMNS), kind="stable")
+    part = pdf[ORDER_COLUMNS[0]].to_numpy()
+    row = pdf[ORDER_COLUMNS[1]].to_numpy()
+    extent = pd.Series(row).groupby(part).max().to_dict()
+    data = pdf.drop(columns=list(ORDER_COLUMNS)).reset_index(drop=True)
+    try:
+        dose = check_numeric(data, kwargs["dose"], file=kwargs.get("source"), allow_missing=True)
+        if not (dose > 0).any():  # only untreated rows here: nothing to fit (the other partitions have the wells)
+            return None, None, None, extent
+        res = gr_metrics(data, **kwargs)
+    except AssayDataError as err:
+        # rows of the error are 1-based positions in this (sorted) partition: name them by their input position
+        where = [f"partition {part[r - 1]} row {row[r - 1]}" for r in err.rows[:5] if 0 < r <= len(part)]
+        raise AssayDataError(err.detail + (f" [in the dask input: {'; '.join(where)} (0-based)]" if where else ""),
+                             file=err.file, column=err.column, rows=err.rows) from None
+    pos = res.values["row"].to_numpy() - 1
+    values = res.values.assign(row=0, **{ORDER_COLUMNS[0]: part[pos], ORDER_COLUMNS[1]: row[pos]})
+    cid = values.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(cid, return_index=True)  # curve i of the table starts at well first[i]
+    return res, values, (part[pos][first], row[pos][first]), extent
+
+
+def _gr_metrics_dask(data, *, curve, control_count, t0_count, **kwargs):
+    """``gr_metrics`` on a dask DataFrame, case A (called by ``gr_metrics``; same arguments, same Result)."""
+    import dask
+    import pandas as pd
+
+    from ._dask import ORDER_COLUMNS, _check_columns, partition_by_curve
+    from ._gr_result import GRMetricsResult
+
+    keys = [curve] if isinstance(curve, str) else list(curve)
+    if not keys:
+        raise AssayDataError("curve must name at least one column")
+    if control_count is None or t0_count is None:
+        raise AssayDataError("on a dask DataFrame gr_metrics needs control_count= and t0_count= columns (case A): "
+                             "control and time-zero rows (case C) are matched across curves, so assign them to the "
+                             "wells first, or compute() the frame")
+    src = kwargs.get("source")
+    needed = [kwargs["dose"], kwargs["cell_count"], control_count, t0_count, kwargs.get("time"), *keys]
+    _check_columns(data, [c for c in needed if c is not None], src)
+    for c in needed:
+        if c in ORDER_COLUMNS:
+            raise AssayDataError(f"column {c!r} is reserved for the input order of a dask frame", column=c)
+    parted = partition_by_curve(data, curve=keys)
+    kw = dict(kwargs, curve=keys, control_count=control_count, t0_count=t0_count)
+    tasks = [dask.delayed(_gr_partition, pure=True)(p, keys, kw) for p in parted.to_delayed()]
+    parts = [p for p in dask.compute(*tasks) if p is not None]
+    extent: dict[int, int] = {}
+    for p in parts:
+        for k, v in p[3].items():
+            extent[k] = max(extent.get(k, -1), v)
+    fitted = [p for p in parts if p[0] is not None]
+    if not fitted:
+        raise AssayDataError(f"column {kwargs['dose']!r} has no dose > 0: there is no treated well", file=src,
+                             column=kwargs["dose"])
+    # input position of a row = rows of the input partitions before it + its row within its partition
+    nparts = max(extent) + 1
+    length = np.zeros(nparts, np.int64)
+    for k, v in extent.items():
+        length[k] = v + 1
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    table = pd.concat([p[0].table for p in fitted], ignore_index=True)
+    fp = np.concatenate([p[2][0] for p in fitted])
+    fr = np.concatenate([p[2][1] for p in fitted])
+    table = table.iloc[np.lexsort((fr, fp))].reset_index(drop=True)
+    dup = table.duplicated(keys, keep=False).to_numpy()
+    if dup.any():
+        raise AssayDataError(f"{int(dup.sum())} curves are split across partitions (first: "
+                             f"{table.loc[dup, keys].iloc[0].tolist()}); the frame was repartitioned after "
+                             "partition_by_curve: call partition_by_curve on it again", column=keys[0])
+    values = pd.concat([p[1] for p in fitted], ignore_index=True)
+    gpos = offset[values[ORDER_COLUMNS[0]].to_numpy()] + values[ORDER_COLUMNS[1]].to_numpy()
+    values = values.assign(row=gpos + 1).drop(columns=list(ORDER_COLUMNS))
+    values = values.iloc[np.argsort(gpos, kind="stable")].reset_index(drop=True)
+    metas = [p[0].meta for p in fitted]
+    meta = dict(metas[0])
+    for k in ("n_treated", "n_curves", "n_untreated_rows_not_used"):
+        meta[k] = int(sum(m[k] for m in metas))
+    meta["n"] = int(length.sum())
+    meta["dask"] = {"npartitions": int(parted.npartitions), "npartitions_fitted": len(fitted),
+                    "partitioning": "hash shuffle on the curve columns (partition_by_curve)",
+                    "order": "curves and wells in the order of their rows in data.compute()"}
     return GRMetricsResult(table=table, values=values, meta=meta)

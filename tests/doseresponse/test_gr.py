@@ -463,3 +463,34 @@ def test_bad_options_are_named():
         gr_metrics(_case_a(), **{**KW, "curve": []})
     with pytest.raises(AssayDataError, match="DataFrame"):
         gr_metrics(_case_a().to_dict(), **KW)
+
+
+# -- dask ---------------------------------------------------------------------------------------------------
+def test_dask_frame_gives_the_in_memory_result():
+    dd = pytest.importorskip("dask.dataframe")
+    v = read_r("gr_values_R.csv")  # case A: counts assigned to each well
+    v = pd.concat([v, v.iloc[:2].assign(concentration=0.0)], ignore_index=True)  # untreated rows: left out
+    kw = {"curve": KEYS, "control_count": "cell_count__ctrl", "t0_count": "cell_count__time0"}
+    mem = gr_metrics(v, **kw)
+    res = gr_metrics(dd.from_pandas(v, npartitions=5), **kw)
+    # dask reads text columns as pyarrow strings: equal values, other dtype
+    pd.testing.assert_frame_equal(res.table, mem.table, check_dtype=False)
+    pd.testing.assert_frame_equal(res.values, mem.values, check_dtype=False)
+    for k in ("n", "n_treated", "n_curves", "n_untreated_rows_not_used"):
+        assert res.meta[k] == mem.meta[k]
+    assert res.meta["dask"]["npartitions"] == 5
+
+
+def test_dask_errors_name_the_input_position():
+    dd = pytest.importorskip("dask.dataframe")
+    v = read_r("gr_values_R.csv")
+    v.loc[500, "cell_count"] = 0
+    kw = {"curve": KEYS, "control_count": "cell_count__ctrl", "t0_count": "cell_count__time0"}
+    ddf = dd.from_pandas(v, npartitions=3)
+    sizes = ddf.map_partitions(len).compute().tolist()
+    part = int(np.searchsorted(np.cumsum(sizes), 500, side="right"))
+    row = 500 - int(np.sum(sizes[:part]))
+    with pytest.raises(AssayDataError, match=rf"cell count <= 0 .*\[in the dask input: partition {part} row {row} "):
+        gr_metrics(ddf, **kw)
+    with pytest.raises(AssayDataError, match="case A"):
+        gr_metrics(dd.from_pandas(pd.read_csv(GR / "gr_input_caseC.csv"), npartitions=2), curve=KEYS, time="time")
