@@ -121,3 +121,11 @@ def test_long_table_is_cut_and_a_failing_plot_gives_no_figure():
     text = str(ok)
     assert f"\u2026 {50 - DISPLAY_ROWS} more rows (50 in all)" in text
     assert sum(line.startswith("g") for line in text.splitlines()) == DISPLAY_ROWS
+
+
+def test_ipython_displays_html_and_a_short_plain_text(result):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(result)
+    assert data["text/plain"] == repr(result)  # the prompt shows the short line, print() the text
+    assert data["text/html"].startswith('<div class="assaystats-result">')
+    assert _open_figures() == []
