@@ -385,7 +385,6 @@ def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "c
         meta_match["n_control_rows"] = int(ref.sum())
     else:
         cv = check_numeric(df, control_count, file=src, allow_missing=True)
-        check_no_missing(cv[treated], control_count, file=src, what="control count")
         miss = tr_rows[np.isnan(cv[tr_rows])]
         if miss.size:
             raise AssayDataError(f"column {control_count!r} has no control count for {row_list(miss)} "

@@ -349,10 +349,10 @@ def test_curve_without_time_zero_count_is_named():
 
 def test_curve_without_control_count_is_named():
     df = _case_a()
-    df.loc[[0, 1], "ctrl"] = np.nan
-    with pytest.raises(AssayDataError, match="control count") as e:
+    df.loc[[10, 11], "ctrl"] = np.nan
+    with pytest.raises(AssayDataError, match="column 'ctrl' has no control count for rows 11, 12 .line='L2'") as e:
         gr_metrics(df, **KW)
-    assert e.value.column == "ctrl" and e.value.rows == [1, 2]
+    assert e.value.column == "ctrl" and e.value.rows == [11, 12]
 
 
 def test_case_c_curve_without_control_rows_is_named():
