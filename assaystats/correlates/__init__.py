@@ -3,8 +3,8 @@ barcodes and UCSC Xena / GDC tables."""
 
 from ._api import CoexpressionResult, coexpression, expression_by, tumour_vs_normal
 from ._coexpr import correlate_one
-from ._matrix import ExpressionMatrix, read_matrix
 from ._cohort import gene_vector, join_clinical, one_tumour_per_patient, parse_barcode
+from ._matrix import ExpressionMatrix, read_matrix
 
-__all__ = ["coexpression", "expression_by", "tumour_vs_normal", "CoexpressionResult", "correlate_one",
-           "ExpressionMatrix", "read_matrix", "gene_vector", "join_clinical", "one_tumour_per_patient", "parse_barcode"]
+__all__ = ["CoexpressionResult", "ExpressionMatrix", "coexpression", "correlate_one", "expression_by", "gene_vector",
+           "join_clinical", "one_tumour_per_patient", "parse_barcode", "read_matrix", "tumour_vs_normal"]

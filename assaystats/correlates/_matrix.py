@@ -136,13 +136,13 @@ def _read_hdf5(path, dataset):
     import h5py
 
     f = h5py.File(path, "r")  # kept open by the dask array (read lazily), closed when it is collected
-    two_d = [k for k in f.keys() if isinstance(f[k], h5py.Dataset)]
-    key = _pick(two_d, lambda k: f[k].ndim == 2, dataset, path, "the HDF5 file")
+    datasets = [k for k in f if isinstance(f[k], h5py.Dataset)]
+    key = _pick(datasets, lambda k: f[k].ndim == 2, dataset, path, "the HDF5 file")
     ds = f[key]
     if not isinstance(ds, h5py.Dataset):
         raise AssayDataError(f"{key!r} in the HDF5 file is a group, not a dataset", file=path)
     _check_2d(ds.shape, ds.dtype, path)
-    g, n = ds.shape
+    n = ds.shape[1]
     rows = ds.chunks[0] if ds.chunks else max(1, _CHUNK_BYTES // max(1, n * ds.dtype.itemsize))
     values = da.from_array(ds, chunks=(rows, n), lock=True)  # h5py reads one at a time
     ids = {}

@@ -112,7 +112,7 @@ def test_memory_is_bounded_by_the_chunk(tmp_path):
 def test_read_matrix_layouts_and_errors(tmp_path):
     zarr = pytest.importorskip("zarr")
     h5py = pytest.importorskip("h5py")
-    x, Y, genes, samples = _data(12, 8, missing=False)
+    _, Y, genes, _ = _data(12, 8, missing=False)
     # a group with a named array and id arrays; default labels when ids are absent
     g = zarr.open_group(str(tmp_path / "g.zarr"), mode="w")
     g.create_array("counts", data=Y)
