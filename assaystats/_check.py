@@ -23,6 +23,8 @@ _COLUMNS = {
     "qpcr": {"ct": "ct", "gene": "label", "sample": "label", "group": "label"},
     "paired-genes": {"gene": "label", "value": "number", "subject": "label", "group": "label"},
     "survival": {"time": "number", "event": "any", "group": "label", "expression": "number"},
+    "screen": {"dose": "number", "response": "number", "replicate": "label", "unit_column": "label",
+               "cell_count": "number", "t0_count": "number", "control_count": "number", "time": "number"},
 }
 
 
@@ -55,7 +57,9 @@ def _check_entry(name: str, ns) -> str:
     from . import _commands as c
 
     if name in _COLUMNS:
-        _path, table = c._open_table(ns.input, getattr(ns, "sheet", None), labels=c._labels(ns), args=ns)
+        curve = c._comma_list(getattr(ns, "curve", ""))
+        _path, table = c._open_table(ns.input, getattr(ns, "sheet", None), labels=[*c._labels(ns), *curve], args=ns)
+        _require(table, curve, ns.input)
         _check_table(name, ns, table)
         extra = ""
         if name == "qpcr" and ns.efficiency:

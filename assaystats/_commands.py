@@ -543,6 +543,104 @@ def _run_scrna(args) -> Run:
                message=f"{res.meta['n_cells_passed']} cells")
 
 
+def _run_screen(args) -> Run:
+    from .doseresponse import screen
+
+    keys = _comma_list(args.curve)
+    if not keys:
+        raise AssayDataError("--curve needs at least one column")
+    window = None
+    if args.auc_window:
+        try:
+            window = tuple(float(x) for x in _comma_list(args.auc_window))
+        except ValueError:
+            window = ()
+        if len(window) != 2 or not 0 < window[0] < window[1]:
+            raise AssayDataError(f"--auc-window expects LOW,HIGH with 0 < LOW < HIGH; got {args.auc_window!r}")
+    if args.engine == "numpy" and (args.scheduler or args.workers or args.partitions):
+        raise AssayDataError("--scheduler, --workers and --partitions need --engine dask")
+    labels = [*keys, *_labels(args)] + ([args.unit_column] if args.unit_column else [])
+    kwargs = dict(dose=args.dose, response=args.response, curve=keys, replicate=args.replicate, model=args.model,
+                  fixed=_parse_fix(args.fix) or None, ci_level=args.ci_level, dose_unit=args.unit_column,
+                  auc_window=window, cell_count=args.cell_count, t0_count=args.t0_count,
+                  control_count=args.control_count, time=args.time, source=args.input)
+    if args.engine == "dask":
+        with _dask_client(args):
+            data = _dask_frame(args, labels)
+            res = screen(data, **kwargs)
+        input_path = _resolve_input(args.input)
+    else:
+        input_path, data = _open_table(args.input, args.sheet, labels=labels, args=args)
+        res = screen(data, **kwargs)
+    if args.title is None:
+        args.title = f"assaystats screen: {res.meta['n_curves']} curves"
+
+    def extra(tmp):
+        if res.curves is not None and len(res.curves) > 100_000:
+            res.curves.to_parquet(tmp / "tables" / "curves.parquet", index=False)
+    return Run([res], input_path, message=f"{res.meta['n_curves']} curves", extra=extra)
+
+
+def _dask_frame(args, labels):
+    """The screen as a dask DataFrame: CSV/TSV or Parquet, read in blocks; label columns as text."""
+    from pathlib import Path
+
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise AssayDataError("--engine dask needs dask: pip install 'assaystats[dask]'") from None
+    from ._validate import NA_MARKERS
+
+    path = _resolve_input(args.input)
+    p = Path(path)
+    if not p.exists():
+        raise AssayDataError("file not found", file=args.input)
+    suffix = p.suffix.lower() if p.is_file() else ".parquet"
+    if suffix in (".parquet", ".pq"):
+        ddf = dd.read_parquet(path)
+        for c in labels:
+            if c in ddf.columns:
+                ddf[c] = ddf[c].astype(str)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        ddf = dd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={c: str for c in labels},
+                          keep_default_na=False, na_values=list(NA_MARKERS), blocksize="64MB")
+    else:
+        raise AssayDataError("--engine dask reads CSV/TSV or Parquet (convert an Excel workbook to CSV)",
+                             file=args.input)
+    if args.partitions:
+        ddf = ddf.repartition(npartitions=args.partitions)
+    return ddf
+
+
+def _dask_client(args):
+    """A distributed client for --scheduler or --workers (closed after the run); else dask's threaded default."""
+    import contextlib
+
+    if not (args.scheduler or args.workers):
+        return contextlib.nullcontext()
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise AssayDataError("--scheduler/--workers need dask.distributed: pip install 'assaystats[dask]'") from None
+
+    @contextlib.contextmanager
+    def client():
+        if args.scheduler:
+            try:
+                c = Client(args.scheduler, timeout="10s")
+            except OSError as exc:
+                raise AssayDataError(f"cannot reach the dask scheduler {args.scheduler!r}: {exc}") from None
+            with c:
+                yield c
+        else:
+            if args.workers < 1:
+                raise AssayDataError(f"--workers must be at least 1; got {args.workers}")
+            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as c:
+                yield c
+    return client()
+
+
 def _run_check(args) -> int:
     from ._check import check_study
 

@@ -315,6 +315,49 @@ def _expression_args(ex):
     ex.add_argument("--log2", action="store_true", help="transform values to log2(x + 1) first")
 
 
+SCREEN_EXAMPLE = """examples:
+  assaystats screen example:screen_sim --dose dose_uM --response viability --curve compound,cell_line \\
+      --replicate replicate --out screen_report
+  assaystats screen example:screen_sim --dose dose_uM --response viability --curve compound,cell_line \\
+      --cell-count cell_count --t0-count cell_count__time0 --control-count cell_count__ctrl --out screen_gr
+  assaystats screen example:screen_sim --dose dose_uM --response viability --curve compound,cell_line \\
+      --engine dask --workers 2 --out screen_dask
+
+INPUT is one long table (CSV/TSV/Excel/Parquet), one row per well. Writes OUT/tables/curves.csv (one row per
+curve: the single-curve fits table's columns plus r2, rmse, flat_f/flat_p, activity_area; Parquet too above
+100,000 curves), gr_metrics.csv and gr_values.csv with --cell-count, flags.csv, the figures and OUT/report.html.
+"""
+
+
+def _screen_args(sc):
+    sc.add_argument("input", metavar="INPUT", help="long table, one row per well (CSV/TSV/Excel/Parquet) or "
+                    "example:NAME")
+    sc.add_argument("--dose", default="dose", help="dose column, concentrations >= 0 (default: dose)")
+    sc.add_argument("--response", help="response column (viability, %% of control); omit for GR metrics only")
+    sc.add_argument("--curve", required=True, help="column(s) identifying a curve, comma separated (compound,"
+                    "cell_line); the first two are the heatmap's rows and columns")
+    sc.add_argument("--replicate", help="replicate column: duplicated (curve, dose, replicate) wells are flagged")
+    sc.add_argument("--model", default="ll4", choices=["ll4", "ll3", "ll5", "w1", "w2"],
+                    help="ll4 (default) or ll3 are fitted in one batch; the others curve by curve")
+    sc.add_argument("--fix", default="", help="fixed parameters, e.g. top=100")
+    sc.add_argument("--ci-level", type=float, default=0.95, help="confidence level (default: 0.95)")
+    sc.add_argument("--unit-column", help="column holding each well's dose unit (curves mixing units are flagged)")
+    sc.add_argument("--auc-window", help="common dose window LOW,HIGH of AUC and activity area (default: the "
+                    "screen's lowest and highest positive dose)")
+    sc.add_argument("--cell-count", help="cell count column at the end of treatment: GR metrics (Hafner 2016)")
+    sc.add_argument("--t0-count", help="time-zero cell count column per well (else rows with --time 0)")
+    sc.add_argument("--control-count", help="untreated control count column per well (else rows with dose 0)")
+    sc.add_argument("--time", help="treatment time column (time-zero rows have 0)")
+    sc.add_argument("--engine", default="numpy", choices=["numpy", "dask"],
+                    help="numpy (default: in memory) or dask (partition by partition; CSV or Parquet input)")
+    sc.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: a running dask scheduler "
+                    "(tcp://host:8786)")
+    sc.add_argument("--workers", type=int, help="with --engine dask: start a local cluster of N worker processes")
+    sc.add_argument("--partitions", type=int, help="with --engine dask: partitions of the screen (default: dask's "
+                    "blocks of the input)")
+    sc.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+
+
 def _run_args(rn):
     rn.add_argument("input", metavar="STUDY.toml", help="the study file (TOML)")
 
@@ -353,6 +396,11 @@ SUBCOMMANDS = (
      "Fit dose-response curves per group (drc LL.4 by default), report IC50s, effective doses, IC50 ratios with "
      "delta and Fieller intervals and the F test of a shared log IC50; with --replicate, also compare "
      "per-experiment IC50s.", DOSERESPONSE_EXAMPLE),
+    (Subcommand("screen", _screen_args, "_run_screen", ("replicate",)),
+     "a whole drug screen: every curve at once, GR metrics, flags",
+     "Fit every dose-response curve of a screen at once (batched LL.4, the single-curve analysis' columns, "
+     "censoring rules and flags), with an F test of each curve against a flat line, activity area and AUC over a "
+     "common window, and GR metrics when cell counts are given; in memory or on a dask cluster.", SCREEN_EXAMPLE),
     (Subcommand("compare", _compare_args, "_run_compare", ("group", "replicate", "subject")),
      "compare a measured value between groups (t, ANOVA, post tests, two-way)",
      "Compare a value between groups with the right test for the design: Welch t or paired t for two groups, "

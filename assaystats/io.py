@@ -24,6 +24,7 @@ from .errors import AssayDataError, OutputExistsError
 __all__ = ["read_table", "read_rcc", "read_gmt", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
 
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
+_PARQUET = {".parquet", ".pq"}
 
 
 def sha256(path: str | os.PathLike) -> str:
@@ -35,7 +36,7 @@ def sha256(path: str | os.PathLike) -> str:
 
 
 def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=()):
-    """Read a tidy table (one row per observation, named columns) from CSV/TSV/Excel.
+    """Read a tidy table (one row per observation, named columns) from CSV/TSV/Excel or Parquet.
 
     - R's and Excel's missing-value markers (empty, ``NA``, ``NaN``, ``nan``, ``#N/A``) are missing in every column.
     - Columns named in ``labels`` (names, or 0-based positions such as 0 for the gene-id column of a genes x samples
@@ -64,6 +65,8 @@ def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=(
     labels = [c if isinstance(c, int) else str(c) for c in labels if c is not None]
     notes: list[str] = []
 
+    if p.suffix.lower() in _PARQUET:
+        return _read_parquet(p, name, labels)
     if p.suffix.lower() in _EXCEL:
         df = _read_excel(p, name, sheet)
         df = df.map(lambda v: _excel_cell(v)) if hasattr(df, "map") else df.applymap(_excel_cell)
@@ -240,6 +243,34 @@ def _check_header(header: list[str], name: str) -> None:
     if empty and len(header) > 1:
         raise AssayDataError(f"column {empty[0]} of the header has no name; every column needs a name",
                              file=name)
+
+
+def _read_parquet(p: Path, name: str, labels):
+    """A Parquet table (typed columns, as written): label columns become text by the same rules as in CSV files
+    (``label_text``: whole numbers without '.0'), missing markers written as text are missing."""
+    import pandas as pd
+
+    from ._validate import NA_MARKERS, label_text
+
+    try:
+        df = pd.read_parquet(p)
+    except ImportError:
+        raise AssayDataError("reading Parquet needs pyarrow: pip install pyarrow", file=name) from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a damaged file
+        raise AssayDataError(f"cannot be read as Parquet: {' '.join(str(exc).split())[:200]}", file=name) from None
+    _check_header([str(c) for c in df.columns], name)
+    labels = [str(df.columns[c]) if isinstance(c, int) else c for c in labels
+              if not isinstance(c, int) or -len(df.columns) <= c < len(df.columns)]
+    for c in df.columns:
+        col = df[c]
+        if str(c) in labels:
+            df[c] = col.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                            or str(v).strip() in NA_MARKERS else label_text(v).strip()).astype(object)
+        elif col.dtype == object:
+            df[c] = col.map(lambda v: None if isinstance(v, str) and v.strip() in NA_MARKERS else v)
+    df = _finish(df, name)
+    df.attrs["notes"] = []
+    return df
 
 
 def _finish(df, name: str):

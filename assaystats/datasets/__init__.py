@@ -59,6 +59,9 @@ DATASETS = {
     "zfas1_hcc_pairs": ("paper_panels", "zfas1_hcc_pairs.csv",
                         "ZFAS1 by qPCR (log2 relative expression) in 10 HCCs and matched normal liver (simulated; "
                         "truth.json)", "simulated"),
+    "screen_sim": ("screen_sim", "screen_sim.csv",
+                   "A drug screen: 20 compounds x 8 cell lines x 9 doses x 3 wells with viability and the cell counts "
+                   "GR metrics need (simulated from planted GR curves; truth.csv)", "simulated"),
     "ryegrass": ("ryegrass", "ryegrass.csv",
                  "Ryegrass root length vs ferulic acid (Inderjit et al. 2002; drc's LL.4 example)", "real"),
 }

@@ -19,8 +19,10 @@ from ._gr_result import GRMetricsResult
 from ._models import MODELS
 from ._plot import plot_curves, plot_replicate_ic50, plot_residuals
 from ._result import DoseResponseResult, ModelSelectionResult
+from ._screen import screen
+from ._screen_result import ScreenResult
 from ._select import compare_models
 
-__all__ = ["fit", "fit_many", "gr_metrics", "GRMetricsResult", "partition_by_curve", "BatchFitResult", "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult",
-           "ModelSelectionResult", "MODELS",
+__all__ = ["fit", "fit_many", "screen", "gr_metrics", "GRMetricsResult", "partition_by_curve", "BatchFitResult", "ScreenResult",
+           "compare_models", "fit_curve", "DoseResponseCurve", "DoseResponseResult", "ModelSelectionResult", "MODELS",
            "plot_curves", "plot_residuals", "plot_replicate_ic50"]
