@@ -55,9 +55,9 @@ GRID_KEEP = 3
 # -- model on padded arrays: Ls (log dose, 0 on vehicle and padding), veh (vehicle wells), w (1 real, 0 padding) ----
 def _shape(b, le, Ls, veh):
     """h = 1 / (1 + exp(b (L - le))), with the dose-0 limit of ``_models.Model.u`` on vehicle wells."""
-    z = b[:, None] * (Ls - le[:, None])
-    np.clip(z, -700.0, 700.0, out=z)
-    np.exp(z, out=z)
+    z = Ls - le[:, None]
+    z *= b[:, None]
+    np.exp(z, out=z)  # overflow to inf gives h = 0, the limit (callers run under np.errstate(all="ignore"))
     z += 1.0
     h = np.reciprocal(z, out=z)
     if veh is not None:
@@ -69,7 +69,8 @@ def _residual(th, h, y, w):
     c, d = th[:, 1:2], th[:, 2:3]
     r = y - c
     r -= (d - c) * h
-    r *= w
+    if w is not None:  # None: no padding in this chunk
+        r *= w
     return r
 
 
@@ -82,14 +83,15 @@ def _jacobian(th, h, Ls, w, free):
     for k in free:
         if k in (0, 3) and gw is None:
             gw = h * (1.0 - h)  # 0 on vehicle wells (h is 0 or 1 there)
-            gw *= w
+            if w is not None:
+                gw *= w
             gw *= (d - c)
         if k == 0:
             cols.append(gw * (le - Ls))
         elif k == 1:
-            cols.append((1.0 - h) * w)
+            cols.append((1.0 - h) * w if w is not None else 1.0 - h)
         elif k == 2:
-            cols.append(h * w)
+            cols.append(h * w if w is not None else h)
         else:
             cols.append(gw * b)
     return cols
@@ -179,10 +181,12 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     rss = np.einsum("cp,cp->c", r, r)
     conv = np.zeros(C, bool)
     act = np.flatnonzero(np.isfinite(rss))
-    a = {"th": th[act], "Ls": Ls[act], "y": y[act], "w": w[act], "h": h[act], "r": r[act], "rss": rss[act],
+    a = {"th": th[act], "Ls": Ls[act], "y": y[act], "h": h[act], "r": r[act], "rss": rss[act],
          "lam": np.full(act.size, 1e-3), "lo": lower[act][:, fidx], "hi": upper[act][:, fidx]}
     if veh is not None:
         a["veh"] = veh[act]
+    if w is not None:
+        a["w"] = w[act]
     if flat_f is not None:
         a["tss"], a["dfc"], a["q"], a["fcrit"] = (v[act] for v in flat_f)
     a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
@@ -212,7 +216,7 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         if it % STALL_ITER == 0:
             a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
         a_th, a_lam = a["th"], a["lam"]
-        N, g = _normal_equations(_jacobian(a_th, a["h"], a["Ls"], a["w"], free), a["r"])
+        N, g = _normal_equations(_jacobian(a_th, a["h"], a["Ls"], a.get("w"), free), a["r"])
         p = len(g)
         # MINPACK-style damping: diag(J'J) scaled by (1 + lambda), plus a tiny ridge
         A = [[N[i][j] if i != j else N[i][i] * (1.0 + a_lam) + 1e-12 * a_lam for j in range(p)] for i in range(p)]
@@ -230,7 +234,7 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         cand = a_th.copy()
         cand[:, fidx] = new
         hc = _shape(cand[:, 0], cand[:, 3], a["Ls"], a.get("veh"))
-        rc = _residual(cand, hc, a["y"], a["w"])
+        rc = _residual(cand, hc, a["y"], a.get("w"))
         new_rss = np.einsum("cp,cp->c", rc, rc)
         old_rss = a["rss"]
         better = np.isfinite(new_rss) & (new_rss <= old_rss)
@@ -313,7 +317,10 @@ def _covariance(JtJ, rss, dfc):
         if not fin.any():
             return out
         M = JtJ[fin]
-        cond = np.linalg.cond(M)
+        # the 2-norm condition number of a symmetric positive semi-definite matrix is its eigenvalue ratio (as
+        # np.linalg.cond's SVD gives it, at a fraction of the cost)
+        ev = np.linalg.eigvalsh(M)
+        cond = np.where(ev[:, 0] > 0, ev[:, -1] / np.where(ev[:, 0] > 0, ev[:, 0], 1.0), np.inf)
         good = np.isfinite(cond) & (cond <= 1e14)
         inv = np.full_like(M, np.nan)
         if good.any():
@@ -435,7 +442,8 @@ def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi
     q = max(n_par - 1, 1)
     flat_f = (tss, dfc.astype(float), np.full(m, float(q)),
               np.where(dfc > 0, stats.f.isf(0.05, q, np.maximum(dfc, 1)), -np.inf))
-    th, rss, conv = _lm(th0, Ls, veh, y, w, free, lower, upper, flat_f=flat_f)
+    wl = None if (n == P).all() else w  # every curve of the chunk complete: no padding to mask
+    th, rss, conv = _lm(th0, Ls, veh, y, wl, free, lower, upper, flat_f=flat_f)
 
     def jtj(th_):
         h = _shape(th_[:, 0], th_[:, 3], Ls, veh)
@@ -462,8 +470,9 @@ def _fit_chunk(Lr, yr, cid, pos, n, lev_L, lev_mean, lev_cid, kpos, k, lo_le, hi
             rep = sus[ci]
             starts = T[ci, gj]
             starts[:, 0] = np.clip(starts[:, 0], lower[rep, 0], upper[rep, 0])
-            t1, r1, c1 = _lm(starts, Ls[rep], None if veh is None else veh[rep], y[rep], w[rep], free, lower[rep],
-                             upper[rep], flat_f=tuple(v[rep] for v in flat_f))
+            t1, r1, c1 = _lm(starts, Ls[rep], None if veh is None else veh[rep], y[rep],
+                             None if wl is None else w[rep], free, lower[rep], upper[rep],
+                             flat_f=tuple(v[rep] for v in flat_f))
             # each start against the curve's best so far (lower RSS; at an equal RSS a converged one); runs of one
             # curve are consecutive, so the j-th run of every curve is compared in one vectorised pass
             first_of = np.r_[True, ci[1:] != ci[:-1]]
@@ -606,14 +615,20 @@ def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed
     kpos, k = _segments(lev_cid, C)
     posd = xr > 0
     npos_dose = np.bincount(cid[posd], minlength=C)
+    # rows are sorted by curve, then dose: per-curve extremes by reduceat over the runs, and the doses' extremes
+    # are a curve's last row and its first positive row
+    has = n > 0
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     ymin = np.full(C, np.inf)
     ymax = np.full(C, -np.inf)
-    np.minimum.at(ymin, cid, yr)
-    np.maximum.at(ymax, cid, yr)
+    if cid.size:
+        ymin[has] = np.minimum.reduceat(yr, starts[has])
+        ymax[has] = np.maximum.reduceat(yr, starts[has])
     dmin = np.full(C, np.inf)
     dmax = np.full(C, -np.inf)
-    np.minimum.at(dmin, cid[posd], xr[posd])
-    np.maximum.at(dmax, cid[posd], xr[posd])
+    hp = npos_dose > 0
+    dmax[hp] = xr[(starts + n - 1)[hp]]
+    dmin[hp] = xr[(starts + n - npos_dose)[hp]]
     dmin[~np.isfinite(dmin)] = np.nan
     dmax[~np.isfinite(dmax)] = np.nan
     # the response sums of the flat and lack-of-fit tests
