@@ -144,3 +144,22 @@ def test_read_matrix_layouts_and_errors(tmp_path):
     with pytest.raises(AssayDataError, match="not in the matrix"):
         m.gene("nope")
     np.testing.assert_array_equal(m.gene(genes[3]), Y[3])
+
+
+def test_dask_chunks_run_their_blocks_on_one_thread(monkeypatch):
+    """dask's scheduler runs the chunks in parallel; inside a chunk the blocks of rows are not threaded again."""
+    from assaystats.correlates import _rank
+
+    seen = []
+    threads = _rank.threads
+
+    def spy(n_blocks):
+        seen.append(threads(n_blocks))
+        return seen[-1]
+
+    monkeypatch.setattr(_rank, "threads", spy)
+    monkeypatch.setattr(_rank, "_BLOCK_ELEMS", 2 * 90)  # several blocks per chunk
+    x, Y, genes, _ = _data()
+    got = correlate_one(x, da.from_array(Y, chunks=(40, 90)), genes, method="spearman")
+    assert seen and set(seen) == {1}
+    pd.testing.assert_frame_equal(got, correlate_one(x, Y, genes, method="spearman"), check_exact=True)
