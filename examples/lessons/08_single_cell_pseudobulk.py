@@ -81,6 +81,7 @@ print(f"\ngenes at adjusted p < 0.05: {(de['p_adjusted'] < 0.05).sum()} of {len(
 is_bg = de["gene"].str.fullmatch(r"GENE\d+")
 print(f"background genes at adjusted p < 0.05: {(is_bg & (de['p_adjusted'] < 0.05)).sum()} of {is_bg.sum()}; "
       f"their median log2 fold change: {de.loc[is_bg, 'log2fc'].median():.3f}")
+assert de["gene"].iloc[0] == "ZFAS1" and (is_bg & (de["p_adjusted"] < 0.05)).sum() > 0  # the text around
 
 # %% [markdown]
 # These are not culture effects (the simulation has none yet) but a reminder of what a cell-level p value
@@ -94,9 +95,10 @@ print(f"background genes at adjusted p < 0.05: {(is_bg & (de['p_adjusted'] < 0.0
 #
 # To see what a cell-level test does with culture-to-culture variation we need cultures. The bundled data have one
 # per line, so we make pretend ones: the P cells are dealt at random into six "cultures", and each culture gets its
-# own small random up- or down-shift of every gene (log-normal, SD 0.2 on the natural-log scale, i.e. about 20 % —
-# the order of the differences between replicate cultures of one cell line), applied by thinning the counts. Then
-# we call three cultures "A" and three "B". **A and B are the same cells of the same line; no gene truly differs.**
+# own small random up- or down-shift of every gene (log-normal, SD 0.2 on the natural-log scale: a biological
+# coefficient of variation of about 0.2, between the 0.1 that edgeR's user guide quotes for genetically identical
+# organisms and the 0.4 it quotes for human subjects), applied by thinning the counts. Then we call three cultures
+# "A" and three "B". **A and B are the same cells of the same line; no gene truly differs.**
 
 # %%
 SIGMA = 0.2
@@ -192,6 +194,7 @@ calm = deal_into_cultures(parental, 2, 0.0, rng, prefix="h")
 d0 = assaystats.scrna.differential(calm, groupby="culture", group="h2", reference="h1")
 print(f"no culture effect: p < 0.05 for {(d0['p_value'] < 0.05).mean():.3f} of genes, "
       f"{(d0['p_adjusted'] < 0.05).sum()} at adjusted p < 0.05")
+assert abs((d0["p_value"] < 0.05).mean() - 0.05) < 3 * np.sqrt(0.05 * 0.95 / len(d0))  # calibrated: the text below
 
 # %% [markdown]
 # The cell-level test is well calibrated for what it tests — *these cells vs those cells*. The trouble is only the
