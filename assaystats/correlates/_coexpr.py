@@ -130,18 +130,31 @@ def _spearman_pairwise(x, Y):
     if jit:
         from ._rank_jit import kernels
 
-        kernel = kernels()["pairwise_sorted"]
+        K = kernels()
+        bits = max(1, (n - 1).bit_length())
+        low = np.uint64((1 << bits) - 1)
 
     def block(blk):
         Yb = Y[blk]
         gb = Yb.shape[0]
-        ok = np.isfinite(Yb) & okx[None, :]
-        m[blk] = mb = ok.sum(axis=1)
-        if jit:  # numba: x's ranks and the gene's tie runs in one pass per row (_rank_jit.py)
-            num, ssx, ssy = np.empty(gb), np.empty(gb), np.empty(gb)
-            jit_run(kernel, np.where(ok, Yb, np.nan), mb, ox, a, b, okx, num, ssx, ssy, per_row=(0, 5, 6, 7),
-                    writes=(5, 6, 7))
+        if jit:  # numba: keys with the incomplete samples last, x's ranks and the gene's tie runs, one pass each
+            Yb = np.ascontiguousarray(Yb, dtype=np.float64)
+            keys, mb = K["pairwise_keys"](Yb, okx, bits)
+            keys.sort(axis=1)
+            m[blk] = mb
+            num, ssx, ssy, bad = np.empty(gb), np.empty(gb), np.empty(gb), np.zeros(gb, bool)
+            K["pairwise_sorted"](keys, low, Yb, mb, ox, a, b, okx, num, ssx, ssy, bad)
+            if bad.any():  # values closer than the dropped key bits: these rows by a stable argsort
+                rows = np.flatnonzero(bad)
+                Z = np.where(np.isfinite(Yb[rows]) & okx[None, :], Yb[rows], np.nan)
+                order = np.argsort(Z, axis=1, kind="stable").astype(np.uint64)
+                sub = [np.empty(rows.size) for _ in range(3)]
+                K["pairwise_sorted"](order, np.uint64(np.iinfo(np.uint64).max), np.ascontiguousarray(Yb[rows]),
+                                     mb[rows], ox, a, b, okx, *sub, np.zeros(rows.size, bool))
+                num[rows], ssx[rows], ssy[rows] = sub
         else:
+            ok = np.isfinite(Yb) & okx[None, :]
+            m[blk] = mb = ok.sum(axis=1)
             oks = ok[:, ox]
             C = np.zeros((gb, n + 1))
             np.cumsum(oks, axis=1, out=C[:, 1:])

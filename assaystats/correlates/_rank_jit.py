@@ -122,28 +122,49 @@ def _kernels(jit):
             ss[r] = ts
 
     @jit
-    def pairwise_sorted(keys, low, Z, m, ox, ga, gb, okx, num, ssx, ssy, bad):
-        """Spearman sums over each pair's complete samples. Z: the rows with the samples missing in x or the gene
-        set to NaN (sorted last), m: complete samples per row; ox: x's argsort, ga / gb: first / last sorted
+    def pairwise_keys(Y, okx, bits):
+        """Sort keys of the rows of Y (2-D float64, C order) with the samples missing in x (okx False) or in the
+        gene (not finite) made the largest keys (sorted last), and the number m of complete samples per row."""
+        g, n = Y.shape
+        Yi = Y.view(np.int64)
+        keys = np.empty((g, n), np.uint64)
+        m = np.empty(g, np.int64)
+        low = (np.int64(1) << bits) - 1
+        sign = np.int64(-9223372036854775807 - 1)
+        for r in range(g):
+            c = 0
+            for j in range(n):
+                if okx[j] and np.isfinite(Y[r, j]):
+                    i = Yi[r, j]
+                    keys[r, j] = np.uint64((((i >> 63) | sign) ^ i) & ~low | j)
+                    c += 1
+                else:
+                    keys[r, j] = np.uint64(np.int64(-1) & ~low | j)
+            m[r] = c
+        return keys, m
+
+    @jit
+    def pairwise_sorted(keys, low, Y, m, ox, ga, gb, okx, num, ssx, ssy, bad):
+        """Spearman sums over each pair's complete samples. keys: the rows' sorted keys with the samples missing in
+        x or the gene sorted last, m: complete samples per row; ox: x's argsort, ga / gb: first / last sorted
         position of each sorted sample's tie group of x, okx: x present. x is ranked among the row's complete
         samples by running counts along ox (as _coexpr._spearman_pairwise)."""
         g, n = keys.shape
         C = np.empty(n + 1)
         rx = np.empty(n)
+        ok = np.empty(n, np.bool_)
         for r in range(g):
             C[0] = 0.0
             for k in range(n):
                 j = ox[k]
-                C[k + 1] = C[k] + (1.0 if (okx[j] and Z[r, j] == Z[r, j]) else 0.0)
+                ok[k] = okx[j] and np.isfinite(Y[r, j])
+                C[k + 1] = C[k] + (1.0 if ok[k] else 0.0)
             sx = 0.0
             for k in range(n):
-                j = ox[k]
-                if okx[j] and Z[r, j] == Z[r, j]:
+                if ok[k]:
                     rv = (C[ga[k]] + C[gb[k] + 1] + 1) * 0.5
-                    rx[j] = rv
+                    rx[ox[k]] = rv
                     sx += rv * rv
-                else:
-                    rx[j] = 0.0
             ssx[r] = sx
             mr = m[r]
             tn = 0.0
@@ -151,12 +172,12 @@ def _kernels(jit):
             if mr > 0:
                 a = 0
                 j = np.int64(keys[r, 0] & low)
-                prev = Z[r, j]
+                prev = Y[r, j]
                 s = rx[j]
                 for k in range(1, mr + 1):
                     if k < mr:
                         j = np.int64(keys[r, k] & low)
-                        v = Z[r, j]
+                        v = Y[r, j]
                         if v == prev:
                             s += rx[j]
                             continue
@@ -175,4 +196,4 @@ def _kernels(jit):
             ssy[r] = ts
 
     return {"build_keys": build_keys, "rank_sorted": rank_sorted, "spearman_sorted": spearman_sorted,
-            "pairwise_sorted": pairwise_sorted}
+            "pairwise_keys": pairwise_keys, "pairwise_sorted": pairwise_sorted}

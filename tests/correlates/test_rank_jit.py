@@ -122,3 +122,20 @@ def test_size_rule(monkeypatch):
     assert _rank_jit._KERNELS is None
     assert _rank.use_jit(_rank._JIT_MIN_SIZE)
     assert _rank.use_jit(100)
+
+
+def test_jit_pairwise_rows_with_values_closer_than_the_key_bits():
+    """Rows whose values differ only in the dropped key bits are redone by a stable argsort on the pairwise path."""
+    rng = np.random.default_rng(12)
+    n = 300
+    x = np.round(rng.normal(size=n), 1)
+    x[[0, 7]] = np.nan
+    close = np.nextafter(1.0, 2.0) * np.nextafter(np.ones(n), 1 + rng.integers(0, 2, n))
+    Y = np.vstack([close, -close, np.round(rng.normal(size=n), 1)])
+    Y[rng.random(Y.shape) < 0.1] = np.nan
+    (r0, n0), (r1, n1) = _both(_coexpr._spearman_pairwise, x, Y)
+    np.testing.assert_array_equal(r1, r0)
+    np.testing.assert_array_equal(n1, n0)
+    for i in range(3):
+        ok = np.isfinite(x) & np.isfinite(Y[i])
+        assert r1[i] == pytest.approx(stats.spearmanr(x[ok], Y[i, ok]).statistic, rel=1e-12, abs=1e-12)
