@@ -190,14 +190,20 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     if flat_f is not None:
         a["tss"], a["dfc"], a["q"], a["fcrit"] = (v[act] for v in flat_f)
     a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
+    a["live"] = np.ones(act.size, bool)
 
     def retire(sel, converged):
+        # results of the curves done are stored; they stay in the arrays (frozen, no longer updated) until an eighth
+        # of the arrays is frozen, then the arrays are compacted (a copy of every array: not worth it per curve)
         nonlocal act, a
+        sel = sel & a["live"]
         done = act[sel]
         th[done], rss[done], conv[done] = a["th"][sel], a["rss"][sel], converged
-        keep = ~sel
-        act = act[keep]
-        a = {k: v[keep] for k, v in a.items()}
+        a["live"] = a["live"] & ~sel
+        if 8 * (act.size - int(a["live"].sum())) >= act.size:
+            keep = a["live"]
+            act = act[keep]
+            a = {k: v[keep] for k, v in a.items()}
 
     for it in range(max_iter):
         if act.size == 0:
@@ -209,7 +215,7 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
                 with np.errstate(all="ignore"):
                     F = ((a["tss"] - a["rss"]) / a["q"]) / (a["rss"] / a["dfc"])
                 stop |= F < a["fcrit"]
-            if stop.any():
+            if (stop & a["live"]).any():
                 retire(stop, False)
                 if act.size == 0:
                     break
@@ -225,11 +231,12 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         # a parameter on its bound whose step points outwards is held there and the step solved for the others
         # (projected LM), so that the free parameters of a curve at a bound still converge
         blocked = ((cur <= a["lo"]) & (step < 0)) | ((cur >= a["hi"]) & (step > 0))
-        if blocked.any():
-            bl = [blocked[:, i] for i in range(p)]
-            Ab = [[np.where(bl[i], 1.0, A[i][i]) if i == j else np.where(bl[i] | bl[j], 0.0, A[i][j])
+        rows = np.flatnonzero(blocked.any(axis=1))
+        if rows.size:
+            bl = [blocked[rows, i] for i in range(p)]
+            Ab = [[np.where(bl[i], 1.0, A[i][i][rows]) if i == j else np.where(bl[i] | bl[j], 0.0, A[i][j][rows])
                    for j in range(p)] for i in range(p)]
-            step = _solve(Ab, [np.where(bl[i], 0.0, g[i]) for i in range(p)])
+            step[rows] = _solve(Ab, [np.where(bl[i], 0.0, g[i][rows]) for i in range(p)])
         new = np.clip(cur + step, a["lo"], a["hi"])
         cand = a_th.copy()
         cand[:, fidx] = new
@@ -237,7 +244,7 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         rc = _residual(cand, hc, a["y"], a.get("w"))
         new_rss = np.einsum("cp,cp->c", rc, rc)
         old_rss = a["rss"]
-        better = np.isfinite(new_rss) & (new_rss <= old_rss)
+        better = np.isfinite(new_rss) & (new_rss <= old_rss) & a["live"]
         # MINPACK's xtol test in its scaled norm: ||D dx|| <= xtol ||D x||
         D = np.sqrt(np.column_stack([N[i][i] for i in range(p)]))
         small = np.sqrt((((new - cur) * D) ** 2).sum(1)) <= STEP_TOL * np.sqrt(((cur * D) ** 2).sum(1))
@@ -250,9 +257,10 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
             np.copyto(a["h"], hc, where=better[:, None])
             np.copyto(a["r"], rc, where=better[:, None])
             a["rss"] = np.where(better, new_rss, old_rss)
-        if finished.any():
+        if (finished & a["live"]).any():
             retire(finished, True)
-    th[act], rss[act] = a["th"], a["rss"]  # not converged within max_iter: the last accepted point
+    live = a["live"]
+    th[act[live]], rss[act[live]] = a["th"][live], a["rss"][live]  # unconverged at max_iter: the last accepted point
     return th, rss, conv
 
 
