@@ -32,6 +32,8 @@ BATCH_MODELS = ("ll4", "ll3")
 MAX_ITER = 300
 STEP_TOL = 1e-10
 FTOL = 1e-15
+#: a rejected step predicted to lower the RSS by a relative PRED_TOL or less ends the run (converged)
+PRED_TOL = 1e-14
 LAMBDA_MAX = 1e12
 #: a curve whose accepted steps lower the RSS by a relative STALL_TOL or less over STALL_ITER iterations stops
 #: (unconverged): a ridge without a finite optimum
@@ -42,6 +44,9 @@ STALL_TOL = 1e-6
 STALL_MOVE = 1e-3
 #: ... checked from this iteration on (a regular curve has converged by then); see ``_lm``
 STALL_START = 40
+#: fits no better than a flat line (F test at 5%) stop, unconverged, from FLAT_START on, every FLAT_EVERY iterations
+FLAT_START = 20
+FLAT_EVERY = 10
 #: curves per chunk: the padded arrays of a chunk (a few MB) stay in cache-sized pieces and memory is linear in the
 #: screen
 CHUNK = 4096
@@ -111,6 +116,12 @@ def _normal_equations(cols, r):
     return N, g
 
 
+def _matvec(N, x):
+    """(m, p) products of the nested-list matrices N with the rows of x."""
+    p = len(N)
+    return np.column_stack([sum(N[i][j] * x[:, j] for j in range(p)) for i in range(p)])
+
+
 def _stack(N):
     """(m, p, p) array of a nested-list matrix."""
     return np.stack([np.stack(row, axis=-1) for row in N], axis=-2)
@@ -167,11 +178,12 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     The damping and the tests are MINPACK's as the single-curve fit runs them: a step is accepted when it does not
     raise the RSS (damping / 10, else x 10); a curve is done after an accepted step with ||D dx|| <= STEP_TOL ||D x||
     (D the column norms of J) or a relative RSS decrease <= FTOL, at a zero RSS, or when a rejected step is tiny or
-    the damping passes LAMBDA_MAX. Done curves leave the active arrays. From STALL_START on, every STALL_ITER
-    iterations, curves without a finite optimum stop, unconverged: those creeping along a ridge (RSS down by a
-    relative STALL_TOL or less while a parameter still moves by STALL_MOVE), and, given ``flat_f`` = (tss, df, q,
-    critical F) per curve, those whose fit is still no better than a flat line (F below its 5% critical value: the
-    data show no dose effect, and the ridge such a fit creeps along changes nothing of that).
+    the damping passes LAMBDA_MAX, or after a rejected step predicted to lower the RSS by a relative PRED_TOL or
+    less. Done curves leave the active arrays. Curves without a finite optimum stop, unconverged: from STALL_START on,
+    every STALL_ITER iterations, those creeping along a ridge (RSS down by a relative STALL_TOL or less while a
+    parameter still moves by STALL_MOVE), and from FLAT_START on, every FLAT_EVERY iterations, given ``flat_f`` =
+    (tss, df, q, critical F) per curve, those whose fit is still no better than a flat line (F below its 5% critical
+    value: the data show no dose effect, and the ridge such a fit creeps along changes nothing of that).
     """
     C = th.shape[0]
     th = th.copy()
@@ -208,10 +220,15 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     for it in range(max_iter):
         if act.size == 0:
             break
-        if it >= STALL_START and it % STALL_ITER == 0:
-            moved = (np.abs(a["th"][:, fidx] - a["tref"]) / (np.abs(a["tref"]) + 1.0)).max(axis=1)
-            stop = (a["acc"] >= STALL_ITER // 3) & (a["ref"] - a["rss"] <= STALL_TOL * a["rss"]) & (moved >= STALL_MOVE)
-            if flat_f is not None:
+        ridge = it >= STALL_START and it % STALL_ITER == 0
+        flat = flat_f is not None and it >= FLAT_START and it % FLAT_EVERY == 0
+        if ridge or flat:
+            stop = np.zeros(act.size, bool)
+            if ridge:
+                moved = (np.abs(a["th"][:, fidx] - a["tref"]) / (np.abs(a["tref"]) + 1.0)).max(axis=1)
+                stop |= (a["acc"] >= STALL_ITER // 3) & (a["ref"] - a["rss"] <= STALL_TOL * a["rss"]) \
+                    & (moved >= STALL_MOVE)
+            if flat:
                 with np.errstate(all="ignore"):
                     F = ((a["tss"] - a["rss"]) / a["q"]) / (a["rss"] / a["dfc"])
                 stop |= F < a["fcrit"]
@@ -251,7 +268,12 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         tiny = better & (old_rss - new_rss <= FTOL * old_rss)
         a["lam"] = np.where(better, np.maximum(a_lam / 10.0, 1e-12), a_lam * 10.0)
         a["acc"] += better
-        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (a["lam"] > LAMBDA_MAX)) | (~better & small)
+        # a rejected step whose predicted decrease of the RSS (the linear model's, 2 dx'J'r - dx'J'J dx) is at the
+        # rounding level of the RSS: the curve is at its optimum and further damping only shrinks the step
+        pred = 2.0 * (step * np.column_stack(g)).sum(1) - np.einsum("ci,ci->c", step, _matvec(N, step))
+        flat_pred = ~better & (pred <= PRED_TOL * old_rss) & (a_lam <= 1.0)
+        finished = (better & small) | tiny | (new_rss == 0.0) | (~better & (a["lam"] > LAMBDA_MAX)) | (~better & small) \
+            | flat_pred
         if better.any():
             a["th"][better] = cand[better]
             np.copyto(a["h"], hc, where=better[:, None])
