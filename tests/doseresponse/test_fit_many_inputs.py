@@ -120,3 +120,12 @@ def test_negative_dose_is_one_error_for_the_table():
     with pytest.raises(AssayDataError, match="negative") as err:
         fit_many(df, dose="dose", response="response", curve="curve")
     assert err.value.column == "dose" and err.value.rows == [6, 41]
+
+
+def test_any_index_is_read_by_position():
+    df = simulate_screen(3, seed=5, kinds=[0, 1, 0]).assign(unit="uM")
+    plain = fit_many(df, dose="dose", response="response", curve="curve", replicate="replicate",
+                     dose_unit="unit").fits
+    odd = df.set_axis(np.r_[np.arange(len(df) - 1, 0, -1), 5])  # reversed labels with a repeated one
+    t = fit_many(odd, dose="dose", response="response", curve="curve", replicate="replicate", dose_unit="unit").fits
+    pd.testing.assert_frame_equal(t, plain)
