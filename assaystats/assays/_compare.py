@@ -259,8 +259,7 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                 "rows_left_out": left_out, "n_rows_input": int(len(full))}
         return ComparisonResult(table=out["comparisons"], meta=meta, omnibus=out["omnibus"], descriptives=desc,
                                 assumptions=out["assumptions"],
-                                units=frame.rename(columns={"y": value, "g": group, "b": "by",
-                                                            "r": replicate or "replicate"}))
+                                units=_public_units(frame, value, group, None, replicate))
     raw_obs = frame.rename(columns={"y": value, "g": group, "b": by or "by", "r": replicate or "replicate"}).drop(
         columns=["p"])
     if r is not None and level in ("auto", "replicate"):
@@ -344,8 +343,18 @@ def compare(data, *, value: str, group: str, control: str | None = None, by: str
                     reml_loglik=result_tables["reml_loglik"], df_method="Satterthwaite")
     return ComparisonResult(table=result_tables["comparisons"], meta=meta, omnibus=result_tables["omnibus"],
                             descriptives=desc, assumptions=result_tables["assumptions"],
-                            units=frame.rename(columns={"y": value, "g": group, "b": by or "by",
-                                                        "r": replicate or "replicate"}), observations=raw_obs)
+                            units=_public_units(frame, value, group, by, replicate), observations=raw_obs)
+
+
+def _public_units(frame, value, group, by, replicate):
+    """The analysed units under the user's column names: the internal pairing copy (``p``) is dropped, and the
+    second-factor column only appears when there is a second factor."""
+    units = frame.drop(columns=[c for c in ("p",) if c in frame.columns])
+    if by is None:
+        units = units.drop(columns=[c for c in ("b",) if c in units.columns])
+    if replicate is None:
+        units = units.drop(columns=[c for c in ("r",) if c in units.columns and units[c].isna().all()])
+    return units.rename(columns={"y": value, "g": group, "b": by or "by", "r": replicate or "replicate"})
 
 
 def _with_anova_effect_sizes(omnibus, ci_level, n):

@@ -529,8 +529,8 @@ def _comparisons(curves, global_fit, levels, ref, compare, p_adjust, ci_level, c
         rel_g = fits.loc[fits.group == g, "ic50_relation"].iloc[0]
         rel_r = fits.loc[fits.group == r, "ic50_relation"].iloc[0]
         ratio, se, fl = rt["ratio"], rt["se"], rt["fieller"]
-        if rel_g != "=" or rel_r != "=":
-            flags.append("ic50_outside_range")
+        if rel_g != "=" or rel_r != "=":  # the fits table's vocabulary: which IC50 lies beyond which end
+            flags += sorted({_RANGE_FLAG[x] for x in (rel_g, rel_r) if x in _RANGE_FLAG})
             ratio, se, ci, fl = np.nan, np.nan, (np.nan, np.nan), (np.nan, np.nan)
         rows.append({"group": g, "reference": r, "ratio": ratio, "se": se, "ci_low": ci[0], "ci_high": ci[1],
                      "f_stat": ft["f_stat"], "df_num": ft["df_num"], "df_den": ft["df_den"],
@@ -541,6 +541,10 @@ def _comparisons(curves, global_fit, levels, ref, compare, p_adjust, ci_level, c
     out = pd.DataFrame(rows, columns=cols)
     out["p_adjusted"] = adjust_p(out["p_value"].to_numpy(), p_adjust)
     return out
+
+
+#: an IC50 relation beyond the tested doses and its flag (the same words in fits, replicate fits and comparisons)
+_RANGE_FLAG = {">": "ic50_above_range", "<": "ic50_below_range"}
 
 
 def _replicate_analysis(x, y, garr, rarr, levels, ref, compare, p_adjust, mdl, fixed_int, cov, ci_level,
@@ -563,7 +567,7 @@ def _replicate_analysis(x, y, garr, rarr, levels, ref, compare, p_adjust, mdl, f
             est, _se = ed_relative(c, 50.0, cov)
             lo, hi = c.tested_range
             rel = _relation(est, lo, hi)
-            flags = list(c.flags) + (["ic50_outside_range"] if rel != "=" else [])
+            flags = list(c.flags) + ([_RANGE_FLAG[rel]] if rel in _RANGE_FLAG else [])
             used = rel == "=" and c.converged and "flat" not in c.flags
             if used:
                 logs[lev][rep] = float(np.log10(est))
