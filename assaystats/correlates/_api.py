@@ -18,6 +18,7 @@ from ._cohort import (
     gene_row,
     gene_vector,
     join_clinical,
+    one_normal_per_patient,
     one_tumour_per_patient,
     parse_barcode,
 )
@@ -58,7 +59,8 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     v = v[np.isfinite(v.to_numpy())]
     info = {s: parse_barcode(s) for s in v.index}
     tumours = one_tumour_per_patient(v.index)
-    normals = [s for s, b in info.items() if b["kind"] == "normal"]
+    normals = one_normal_per_patient(v.index)
+    extra_normals = sum(b["kind"] == "normal" for b in info.values()) - len(normals)
     if len(tumours) < 2 or len(normals) < 2:
         raise AssayDataError("tumour vs normal needs TCGA barcodes of at least 2 tumour (sample type 01-09) and 2 "
                              f"normal (10-19) samples with a {gene} value; the expression table has {len(tumours)} "
@@ -72,7 +74,9 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     matched = tidy[tidy.patient.isin(both[both == 2].index)]
     rows = [unpaired.table.assign(within="all samples")]
     notes = [f"{len(tumours)} tumours (one primary tumour per patient: lowest sample-type code, then vial) and "
-             f"{len(normals)} normals."]
+             f"{len(normals)} normals (one per patient, the same rule"
+             + (f"; {extra_normals} further normal aliquot{'s' if extra_normals > 1 else ''} left out" if extra_normals
+                else "") + ")."]
     if missing:
         notes.append(_missing_note(gene, missing))
     if matched.patient.nunique() >= 3:

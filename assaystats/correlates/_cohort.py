@@ -184,10 +184,20 @@ def _join_clinical(values, clinical, *, id_col=None, clinical_src=None):
 
 def one_tumour_per_patient(samples):
     """Keep one tumour sample per patient (lowest type code, then vial, then barcode)."""
+    return _one_per_patient(samples, "tumour")
+
+
+def one_normal_per_patient(samples):
+    """Keep one normal sample per patient by the rule for tumours (lowest sample-type code, then vial, then
+    barcode), so that a patient with two normal aliquots counts once in the unpaired test as in the paired one."""
+    return _one_per_patient(samples, "normal")
+
+
+def _one_per_patient(samples, kind):
     info = [(s, parse_barcode(s)) for s in samples]
     best = {}
     for s, b in info:
-        if b["kind"] != "tumour":
+        if b["kind"] != kind:
             continue
         key = (b["type_code"], b["vial"], s)
         if b["patient"] not in best or key < best[b["patient"]][0]:
