@@ -111,7 +111,9 @@ class QpcrResult(Result):
             lines.append("Reference-gene stability (geNorm M, lower is better): "
                          + ", ".join(f"{g} {format_number(v, 3)}" for g, v in zip(self.stability.gene,
                                                                                  self.stability.genorm_m))
-                         + f"; most stable {best.gene}.")
+                         + (f"; most stable {best.gene}." if len(self.stability) > 2 else
+                            "; with two reference genes their M values are equal by definition (geNorm ranks need "
+                            "three or more candidates)."))
         flagged = self.technical[self.technical.flag != "ok"] if self.technical is not None else []
         if len(flagged):
             lines.append(f"{len(flagged)} sample/gene combination(s) flagged (technical Ct SD > "

@@ -190,3 +190,12 @@ def test_qpcr_command(tmp_path):
                                    "p_value", "knockdown_pct"]
     assert (out / "figures" / "qpcr_heatmap.png").exists()
     assert (out / "tables" / "reference_stability.csv").exists()
+
+
+def test_summary_names_a_most_stable_gene_only_with_three_or_more():
+    """geNorm M of two genes are equal by definition: the summary says so instead of naming the first as best."""
+    from assaystats import assays, datasets
+
+    df = datasets.load("zfas1_qpcr")
+    two = assays.qpcr(df, reference_genes=["GAPDH", "ACTB"], control="siCtrl").summary()
+    assert "equal by definition" in two and "most stable" not in two
