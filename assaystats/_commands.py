@@ -108,14 +108,14 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
 
     from ._result import plain_text
     from .io import write_json
-    from .report import build_report, figure_to_png_bytes
+    from .report import build_report, figure_to_png_bytes, figure_to_svg_bytes
 
     from . import _progress
 
     (tmp / "tables").mkdir()
     (tmp / "figures").mkdir()
     numbered = args.command == "run"  # a study: every file carries its analysis number
-    pngs = {}
+    pngs, svgs = {}, {}
     used: set[str] = set()
     for i, res in _progress.iterate(list(enumerate(results, start=1)), "tables and figures"):
         prefix = f"{i:02d}_" if numbered else ""
@@ -129,7 +129,9 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
             png = figure_to_png_bytes(fig)
             pngs[(i - 1, name)] = png
             (tmp / "figures" / f"{prefix}{name}.png").write_bytes(png)
-            fig.savefig(tmp / "figures" / f"{prefix}{name}.svg")
+            svg = figure_to_svg_bytes(fig)
+            svgs[(i - 1, name)] = svg
+            (tmp / "figures" / f"{prefix}{name}.svg").write_bytes(svg)
             plt.close(fig)
 
     # an input is (path, result, label) or (path, result, label, rows) when one result reads several inputs
@@ -147,6 +149,11 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     records = list(seen.values()) if len(results) > 1 else records
     title = args.title or f"assaystats {args.command}: {str(args.input).split('/')[-1]}"
     build_report(results, tmp / "report.html", title=title, inputs=records, figures=pngs, parameters=parameters)
+    if getattr(args, "pdf", False):
+        from .report import build_pdf
+
+        _progress.step("writing report.pdf")
+        build_pdf(results, tmp / "report.pdf", title=title, inputs=records, figures=svgs, parameters=parameters)
     from ._result import versions
 
     write_json({"command": args.command, "argv": sys.argv[1:], "input": args.input, "input_path": input_path,
@@ -164,7 +171,7 @@ def _write_run(args, results, input_path, inputs=None, extra=None) -> str:
 
     parameters = {k: (v if not isinstance(v, list) else [str(x) for x in v])
                   for k, v in vars(args).items()
-                  if k not in ("handler", "debug", "force", "out", "quiet") and not k.startswith("_")}
+                  if k not in ("handler", "debug", "force", "out", "quiet", "pdf") and not k.startswith("_")}
     results = _with_read_notes(results, getattr(args, "_notes", []))
     with output_dir(args.out, force=args.force, inputs=_input_paths(args)) as tmp:
         _write_outputs(tmp, results, input_path=input_path, args=args, parameters=parameters, inputs=inputs)
@@ -231,6 +238,10 @@ def _check_out_free(args):
     from .io import check_output
 
     check_output(args.out, force=args.force, inputs=_input_paths(args))
+    if getattr(args, "pdf", False):  # fail before computing anything when the extra is missing
+        from .report import check_pdf_support
+
+        check_pdf_support()
 
 
 # -- sub-commands -------------------------------------------------------------------------------------

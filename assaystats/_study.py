@@ -40,7 +40,7 @@ _OLD_KINDS = {"paired_genes": ("paired-genes", {}), "coexpression": ("correlate"
 #: old key -> new key (per sub-command where it differs)
 _OLD_KEYS = {"reference_genes": "reference_gene", "calibrator": "control", "pair": "subject", "rmst_tau": "rmst",
              "minprop": "min_prop", "id_col": "id", "log2p1": "log2", "interval_method": "interval"}
-_NOT_IN_STUDY = {"out", "force", "debug", "quiet", "title", "help", "handler"}
+_NOT_IN_STUDY = {"out", "force", "debug", "quiet", "title", "help", "handler", "pdf"}
 #: options that name a file or folder (resolved relative to the study file)
 _PATHS = {"input", "design", "clinical", "efficiency", "gene_set"}
 

@@ -520,6 +520,8 @@ def _common_out(parser):
     parser.add_argument("--force", action="store_true",
                         help="replace an existing output folder, only if assaystats wrote it and nothing else is in it")
     parser.add_argument("--title", default=None, help="report title")
+    parser.add_argument("--pdf", action="store_true", help="also write report.pdf (vector figures, contents, page "
+                        "numbers; needs the pdf extra: pip install 'assaystats[pdf]')")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
