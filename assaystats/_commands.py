@@ -477,7 +477,15 @@ def _genes_table(args, spec):
 def _run_correlate(args) -> Run:
     from .correlates import coexpression
 
-    input_path, expr = _genes_table(args, args.input)
+    from pathlib import Path
+
+    lazy = Path(_resolve_input(args.input)).suffix.lower() in (".zarr", ".h5", ".hdf5", ".parquet", ".pq")
+    if lazy:  # a matrix read chunk by chunk (dask), never whole into memory
+        from .correlates import read_matrix
+
+        input_path, expr = _resolve_input(args.input), read_matrix(_resolve_input(args.input))
+    else:
+        input_path, expr = _genes_table(args, args.input)
     genes = _comma_list(args.genes) if args.genes else (
         _read_gene_set(_resolve_input(args.gene_set)) if args.gene_set else None)
     clinical = None

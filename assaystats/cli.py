@@ -287,7 +287,8 @@ def _survival_args(sv):
 
 
 def _correlate_args(co):
-    co.add_argument("input", metavar="INPUT", help="genes x samples table (first column gene id) or example:NAME")
+    co.add_argument("input", metavar="INPUT", help="genes x samples table (first column gene id) or example:NAME; "
+                    "a .zarr, .h5 or .parquet matrix is read chunk by chunk (needs the dask extra)")
     co.add_argument("--gene", required=True, help="the query gene")
     gg = co.add_mutually_exclusive_group()
     gg.add_argument("--genes", help="genes to correlate with, comma separated (default: every gene)")

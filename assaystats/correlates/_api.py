@@ -89,6 +89,62 @@ def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
     return dataclasses.replace(unpaired, table=table, meta=meta)
 
 
+#: genes whose values a lazily read matrix keeps for the figures (the strongest correlations)
+_KEEP_FOR_FIGURES = 20
+
+
+def _coexpression_matrix(mat, *, gene, genes, method, clinical, covariates, tumour_only, log2p1, exact):
+    """``coexpression`` on a lazily read matrix: the same selection of samples and genes, the correlations chunk by
+    chunk (``correlate_one`` on the dask array), and only the strongest genes' values computed for the figures."""
+    import pandas as pd
+    from statsmodels.stats.multitest import multipletests
+
+    from ._result import CoexpressionResult
+
+    src = mat.source
+    if covariates or log2p1:
+        raise AssayDataError("covariates and log2 are offered for tables read into memory; transform the matrix "
+                             "beforehand, or read it as a table", file=src)
+    x_all = mat.gene(gene)
+    samples = list(mat.samples)
+    kinds = [parse_barcode(s)["kind"] for s in samples]
+    which = "all samples"
+    if tumour_only and any(k == "tumour" for k in kinds) and any(k == "normal" for k in kinds):
+        samples = one_tumour_per_patient(samples)
+        which = "tumour samples (one per patient)"
+    col = {s: i for i, s in enumerate(mat.samples)}
+    cols = np.array([col[s] for s in samples])
+    ids = np.asarray(mat.genes, dtype=object)
+    not_query = ids != str(gene)
+    if genes:
+        missing = [g for g in genes if str(g) not in set(ids)]
+        if missing:
+            raise AssayDataError(f"gene(s) {', '.join(map(repr, missing[:5]))} not in the matrix", file=src)
+        sel = np.isin(ids, [str(g) for g in genes]) & not_query
+    else:
+        sel = not_query
+    pos = np.flatnonzero(sel)
+    if pos.size == 0:
+        raise AssayDataError(f"no gene to correlate {gene!r} with", file=src)
+    _check_unique_genes(ids[pos], pos, "gene", src)
+    Y = mat.values[pos][:, cols] if pos.size < len(ids) else mat.values[:, cols]
+    xv = x_all[cols]
+    res = correlate_one(xv, Y, ids[pos].tolist(), method=method, exact=exact)
+    ok = res.p_value.notna()
+    res["q_value"] = np.nan
+    res.loc[ok, "q_value"] = multipletests(res.loc[ok, "p_value"], method="fdr_bh")[1]
+    res = res[["gene", "n", "r", "p_value", "q_value", "method"]].sort_values("p_value", kind="stable").reset_index(drop=True)
+    top = res.reindex(res.r.abs().sort_values(ascending=False).index).gene.head(_KEEP_FOR_FIGURES).tolist()
+    where = {g: i for i, g in enumerate(ids)}
+    rows = np.asarray(mat.values[[where[g] for g in top]][:, cols].compute(), float) if top else np.empty((0, 0))
+    values = pd.DataFrame(rows.T, columns=top)
+    notes = [f"read lazily from {src} ({len(ids)} genes x {len(mat.samples)} samples, chunks of "
+             f"{mat.values.chunks[0][0]} genes); the figures keep the {len(top)} strongest genes' values"]
+    meta = {"analysis": "coexpression", "gene": gene, "method_name": method, "samples": which, "n": int(len(samples)),
+            "covariates": [], "_x": xv, "_values": values, "notes": notes, "rows_left_out": {}}
+    return CoexpressionResult(table=res, meta=meta)
+
+
 def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | None = None,
                   id_col: str | None = None, test: str = "anova", contrast: str | None = None,
                   log2p1: bool = False):
@@ -199,10 +255,19 @@ def _check_unique_genes(names, pos, idcol, src):
 def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method: str = "spearman",
                  clinical=None, covariates: Sequence[str] = (), id_col: str | None = None, tumour_only: bool = True,
                  log2p1: bool = False, exact: bool = False) -> CoexpressionResult:
-    """Correlation of one gene with a list (``genes``) or every other gene of a genes x samples table."""
+    """Correlation of one gene with a list (``genes``) or every other gene of a genes x samples table.
+
+    ``expr`` is a genes x samples DataFrame (first column the gene ids), or an ``ExpressionMatrix`` from
+    :func:`read_matrix` (Zarr, HDF5, Parquet read lazily as a dask array): then the correlations are computed chunk
+    by chunk with memory bounded by the chunk, and give the same table as the in-memory path."""
     import pandas as pd
     from statsmodels.stats.multitest import multipletests
 
+    from ._matrix import ExpressionMatrix
+
+    if isinstance(expr, ExpressionMatrix):
+        return _coexpression_matrix(expr, gene=gene, genes=genes, method=method, clinical=clinical,
+                                    covariates=covariates, tumour_only=tumour_only, log2p1=log2p1, exact=exact)
     src = _src(expr)
     x = gene_vector(expr, gene, log2p1=log2p1, src=src)
     qpos = gene_row(expr, gene, src=src)
