@@ -4,7 +4,7 @@ sub-command of ``assaystats.cli``, a page per analysis and per lesson.
 
 The build runs the reference tests once more (docs/gen_validation.py) to measure the differences it reports; set
 ``ASSAYSTATS_DOCS_VALIDATION_LOG`` to a log written earlier to skip that. Lessons are rendered, not executed
-(tests/test_examples.py and the lessons test execute them)."""
+(tests/test_lessons.py executes them)."""
 
 import argparse
 import html

@@ -20,6 +20,8 @@ import pytest
 
 from assaystats.doseresponse import fit
 
+from tests._reference import record
+
 from ._ref import ref
 
 F = "reference_sorafenib.csv"
@@ -79,6 +81,10 @@ def test_profile_interval_of_ic50_matches_nls(sorafenib):
         lo = np.exp(r("sor_single_nls", "profile_lower", f"le:{line}"))
         hi = np.exp(r("sor_single_nls", "profile_upper", f"le:{line}"))
         tol = 5e-4 * (hi - lo)
+        for q, ours, theirs in (("exp(profile_lower)", fits.loc[line, "ic50_ci_low"], lo),
+                                ("exp(profile_upper)", fits.loc[line, "ic50_ci_high"], hi)):
+            record("doseresponse", "sor_single_nls", q, f"le:{line}", theirs, ours, atol=tol,
+                   file="doseresponse/reference_sorafenib.csv")
         assert abs(fits.loc[line, "ic50_ci_low"] - lo) <= tol
         assert abs(fits.loc[line, "ic50_ci_high"] - hi) <= tol
 

@@ -132,6 +132,9 @@ def test_genewise_dispersions_reach_the_likelihood_maximum():
         dds.deseq2()
     gw = dds.var["genewise_dispersions"]
     assert set(gw.dropna().index) == set(mx.index)
+    record_arrays("scrna", "genewise_dispersion_maximum", "log(dispersion)", mx.index, np.log(mx.disp_max),
+                  np.log(gw[mx.index]), atol=GENEWISE_LOG_DISPERSION, file="scrna/deseq2_dispersion_maximum.csv",
+                  source="check_dispersion_maximum.R (R 4.2.2; DESeq2 1.38.3, optim on its gene-wise likelihood)")
     d = np.abs(np.log(gw[mx.index].to_numpy()) - np.log(mx.disp_max.to_numpy()))
     assert d.max() < GENEWISE_LOG_DISPERSION, mx.index[d.argmax()]
     at_bound = mx.index[mx.disp_max == 1e-8]
@@ -141,6 +144,9 @@ def test_genewise_dispersions_reach_the_likelihood_maximum():
     assert (mx.short_pydeseq2 < 1e-9).all()
     m = _results_table("deseq2_results_from_maximum.csv")
     fin = m.dispersion.notna()
+    record_arrays("scrna", "deseq2_from_maximum", "dispersion", m.index[fin], m.dispersion[fin],
+                  dds.var["dispersions"][m.index[fin]], rtol=FROM_MAX_REL_DISPERSION,
+                  file="scrna/deseq2_results_from_maximum.csv", source="make_reference_deseq2.R (R 4.2.2; DESeq2 1.38.3)")
     fd = np.abs(dds.var["dispersions"][m.index[fin]].to_numpy() / m.dispersion[fin].to_numpy() - 1)
     assert fd.max() < FROM_MAX_REL_DISPERSION
 
