@@ -214,8 +214,8 @@ def _plot_superplot(result, ax):
     ax.set_xticklabels(labels, parse_math=False)
     ax.set_ylabel(short_label(value))
     rp = short_label(rep)
-    ax.set_title(f"SuperPlot: dots = rows, circles = {rp} means (n = {len(reps)})\nbar: mean \u00b1 SEM of the "
-                 f"{rp} means (the tested unit)", fontsize=8)
+    ax.set_title(f"SuperPlot: dots = rows\ncircles = {rp} means (n = {len(reps)})\nbar: mean \u00b1 SEM of the "
+                 f"{rp} means", fontsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
