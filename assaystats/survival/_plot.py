@@ -64,6 +64,11 @@ def plot_km(result, ax=None, *, risk_table: bool = True, bands: bool = True):
         fig = ax.figure
         pos = ax.get_position()
         h = 0.045 * len(m["levels"]) + 0.03
+        need = 0.13 + h + 0.02
+        if pos.y0 < need:  # axes that fill the figure (plot(ax=...)): make room below them for the table
+            top = pos.y0 + pos.height
+            ax.set_position([pos.x0, need, pos.width, max(top - need, 0.2)])
+            pos = ax.get_position()
         tax = fig.add_axes([pos.x0, max(0.01, pos.y0 - 0.13 - h), pos.width, h])
         times = sorted(rt.time.unique())
         for k, lev in enumerate(m["levels"]):
