@@ -129,6 +129,9 @@ def fit_many_dask(data, *, dose, response, curve, npartitions=None, **kwargs):
     for c in (dose, response, *keys):
         if c in ORDER_COLUMNS:
             raise AssayDataError(f"column {c!r} is reserved for the input order of a dask frame", column=c)
+    if not all(c in data.columns for c in ORDER_COLUMNS):
+        # only the columns the fit reads travel through the shuffle (and are read at all from Parquet)
+        data = data[list(dict.fromkeys([*keys, dose, response]))]
     parted = partition_by_curve(data, curve=keys, npartitions=npartitions)
     fit_kwargs = dict(kwargs, dose=dose, response=response, curve=keys)
     tasks = [dask.delayed(_fit_partition, pure=True)(p, keys, fit_kwargs) for p in parted.to_delayed()]
