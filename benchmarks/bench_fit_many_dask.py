@@ -1,6 +1,6 @@
 """fit_many on a dask DataFrame (distributed.LocalCluster, 2 worker processes x 1 thread) against the in-memory run.
 
-    python benchmarks/bench_fit_many_dask.py [--curves 100000] [--partitions 16] [--check]
+    python benchmarks/bench_fit_many_dask.py [--curves 100000] [--partitions 16] [--threads] [--check]
 
 Prints the wall time of the in-memory ``fit_many`` on a pandas table, of the same fit through dask (shuffle by curve
 included; the cluster is started before the clock runs), their ratio, and the peak resident memory of each worker
@@ -30,6 +30,7 @@ def main(argv=None):
     ap.add_argument("--curves", type=int, default=100_000)
     ap.add_argument("--partitions", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", action="store_true", help="also time dask's threaded scheduler (2 threads)")
     ap.add_argument("--check", action="store_true", help="assert that the dask table equals the in-memory one")
     args = ap.parse_args(argv)
 
@@ -42,9 +43,10 @@ def main(argv=None):
     from assaystats.doseresponse import fit_many
 
     # the workers start first, so that their peak memory is their own work, not a copy of this process
+    tmpdir = tempfile.TemporaryDirectory()
+    tmp = tmpdir.name
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client, \
-            tempfile.TemporaryDirectory() as tmp:
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(2)
         base = client.run(_maxrss_mb)
         df = simulate_screen(args.curves, seed=args.seed)[["curve", "dose", "response"]]
@@ -67,13 +69,27 @@ def main(argv=None):
         t_dask = time.perf_counter() - t0
         peaks = client.run(_maxrss_mb)
         print("worker peak RSS before the run: " + ", ".join(f"{v:.0f} MB" for v in base.values()))
+    t_thr = None
+    if args.threads:
+        import dask
+
+        t0 = time.perf_counter()
+        with dask.config.set(scheduler="threads", num_workers=2):  # no client: a task shuffle
+            thr = fit_many(dd.read_parquet(path, split_row_groups=True), dose="dose", response="response",
+                           curve="curve")
+        t_thr = time.perf_counter() - t0
+        if args.check:
+            pd.testing.assert_frame_equal(thr.table, mem.table, check_dtype=False, rtol=1e-12, atol=0)
     print(f"dask LocalCluster  {t_dask:8.1f} s   worker peak RSS "
           + ", ".join(f"{v:.0f} MB" for v in peaks.values()))
     print(f"ratio dask / in-memory wall time: {t_dask / t_mem:.2f} (2 workers on this machine's cores; the in-memory "
           "run uses one process)")
+    if t_thr is not None:
+        print(f"dask threads (2)   {t_thr:8.1f} s   ratio to in-memory {t_thr / t_mem:.2f}")
     if args.check:
         pd.testing.assert_frame_equal(res.table, mem.table, check_dtype=False, rtol=1e-12, atol=0)
         print("tables equal (rtol 1e-12)")
+    tmpdir.cleanup()
 
 
 if __name__ == "__main__":
