@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import AssayDataError
 
-__all__ = ["partition_by_curve", "fit_many_dask", "ORDER_COLUMNS"]
+__all__ = ["ORDER_COLUMNS", "fit_many_dask", "partition_by_curve"]
 
 #: the columns ``partition_by_curve`` adds: the input partition and the row within it of every row (int64)
 ORDER_COLUMNS = ("_assaystats_partition", "_assaystats_row")

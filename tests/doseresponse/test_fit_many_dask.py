@@ -88,7 +88,7 @@ def test_fixed_top_and_a_single_curve_column():
     df = screen(30, seed=3)
     df["id"] = df.compound + "/" + df.line
     ddf = dd.from_pandas(df, npartitions=3)
-    kw = dict(dose="dose", response="y", curve="id", fixed={"top": 100})
+    kw = {"dose": "dose", "response": "y", "curve": "id", "fixed": {"top": 100}}
     assert_same(fit_many(ddf, **kw), fit_many(ddf.compute(), **kw))
 
 

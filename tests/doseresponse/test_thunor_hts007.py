@@ -137,7 +137,7 @@ def _cause(r, model):
 
 def summary(c: pd.DataFrame) -> dict:
     both, clean = c.both, c.clean
-    q = lambda s: {"median": float(s.median()), "p90": float(s.quantile(0.9)), "max": float(s.max()),  # noqa: E731
+    q = lambda s: {"median": float(s.median()), "p90": float(s.quantile(0.9)), "max": float(s.max()),
                    "n": int(s.notna().sum())}
     inside = c.thunor_inside_our_bounds
     return {
@@ -183,7 +183,7 @@ def test_every_curve_has_a_row(comparison):
 
 
 def test_agreement_on_curves_both_fit_cleanly(comparison):
-    model, c = comparison
+    _, c = comparison
     s = summary(c)
     assert s["both"] >= 180, s
     assert s["clean"] >= 70, s
@@ -201,7 +201,7 @@ def test_least_squares_optimum_never_worse_unflagged(comparison):
     """Where thunor's optimum lies inside our bounds, our RSS is no higher (both minimise the same sum of squares),
     except on curves we flag not_converged (flat curves stopped early, the LL4 ridge of partial curves); and on the
     well-determined curves ours is at least as low as thunor's."""
-    model, c = comparison
+    _, c = comparison
     worse = c.thunor_inside_our_bounds & (c.rss_rel > RSS_REL)
     assert c.ours_flag[worse].str.contains("not_converged").all(), c[worse]
     assert worse.sum() <= 0.12 * c.thunor_inside_our_bounds.sum(), worse.sum()
@@ -222,15 +222,15 @@ def test_every_large_difference_has_a_named_cause(comparison):
 
 def test_curves_thunor_rejects_are_kept_with_a_reason(comparison):
     """thunor's fit_drc drops a curve whose EC50 is below the lowest dose (and, for LL3u, above 10x the top dose);
-    fit_many keeps every curve, and its own fit shows which rule applied (or a step, hill on our bound)."""
-    model, c = comparison
+    fit_many keeps every curve, and its own fit shows which rule applied (or a step, |hill| > 6)."""
+    _, c = comparison
     nf = _not_fitted(c)
     assert nf["n"] == int((~c.thunor_fitted).sum()) >= 1
-    rest = c[~c.thunor_fitted & (c.cause == "")]
     assert nf["other"] <= 2, nf
-    other = rest[(rest.ours_e >= rest.dose_min) & (rest.ours_e <= 10 * rest.dose_max) & (rest.ours_hill.abs() <= 2 * STEP_HILL)]
-    assert other.ours_flag.str.contains("flat").all(), other  # no dose effect detectable: no EC50 either way
     rejected = c[~c.thunor_fitted]
+    other = rejected[(rejected.ours_e >= rejected.dose_min) & (rejected.ours_e <= 10 * rejected.dose_max)
+                     & (rejected.ours_hill.abs() <= 2 * STEP_HILL)]
+    assert other.ours_flag.str.contains("flat").all(), other  # no dose effect detectable: no EC50 either way
     assert rejected.ours_fitted.all()
     below = rejected.ours_e < rejected.dose_min
     assert rejected.ours_flag[below].str.contains("ic50_below_range|flat|at_bound").all()
@@ -259,6 +259,6 @@ def test_rederive_with_thunor(tmp_path):
 if __name__ == "__main__":  # the numbers of tests/reference/thunor/README.md
     import json
 
-    for name in MODELS:
-        print(name, "vs fit_many(fixed=%r)" % (MODELS[name],))
+    for name, fixed in MODELS.items():
+        print(name, f"vs fit_many(fixed={fixed!r})")
         print(json.dumps(summary(compare(name)), indent=1))

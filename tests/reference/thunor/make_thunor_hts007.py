@@ -47,7 +47,7 @@ def main():
         for (_, line, drug), r in fp.iterrows():
             fo = r["fit_obj"]
             fitted = fo is not None
-            val = lambda v: np.nan if v is None else float(v)  # noqa: E731
+            val = lambda v: np.nan if v is None else float(v)
             rows.append({
                 "cell_line": line, "drug": drug, "thunor_model": name, "fitted": fitted,
                 "ic50": val(r["ic50"]), "ec50": val(r["ec50"]), "emax": val(r["emax"]), "aa": val(r["aa"]),
