@@ -47,6 +47,9 @@ STALL_START = 40
 #: fits no better than a flat line (F test at 5%) stop, unconverged, from FLAT_START on, every FLAT_EVERY iterations
 FLAT_START = 20
 FLAT_EVERY = 10
+#: ... when their RSS fell by a relative FLAT_TOL or less over those iterations (a fit still descending, e.g. towards
+#: a step between two doses, goes on)
+FLAT_TOL = 1e-4
 #: curves per chunk: memory stays linear in the screen (a chunk's padded arrays are a few MB each), and each chunk's
 #: last few slow curves cost numpy's per-call overhead once per chunk (16384 measured ~18% faster than 4096)
 CHUNK = 16384
@@ -183,7 +186,8 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
     every STALL_ITER iterations, those creeping along a ridge (RSS down by a relative STALL_TOL or less while a
     parameter still moves by STALL_MOVE), and from FLAT_START on, every FLAT_EVERY iterations, given ``flat_f`` =
     (tss, df, q, critical F) per curve, those whose fit is still no better than a flat line (F below its 5% critical
-    value: the data show no dose effect, and the ridge such a fit creeps along changes nothing of that).
+    value: the data show no dose effect, and the ridge such a fit creeps along changes nothing of that) and whose RSS
+    fell by a relative FLAT_TOL or less in those iterations.
     """
     C = th.shape[0]
     th = th.copy()
@@ -203,6 +207,7 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
         a["tss"], a["dfc"], a["q"], a["fcrit"] = (v[act] for v in flat_f)
     a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
     a["live"] = np.ones(act.size, bool)
+    a["fref"] = a["rss"].copy()
 
     def retire(sel, converged):
         # results of the curves done are stored; they stay in the arrays (frozen, no longer updated) until an eighth
@@ -231,13 +236,15 @@ def _lm(th, Ls, veh, y, w, free, lower, upper, max_iter=MAX_ITER, flat_f=None):
             if flat:
                 with np.errstate(all="ignore"):
                     F = ((a["tss"] - a["rss"]) / a["q"]) / (a["rss"] / a["dfc"])
-                stop |= F < a["fcrit"]
+                stop |= (F < a["fcrit"]) & (a["fref"] - a["rss"] <= FLAT_TOL * a["rss"])
             if (stop & a["live"]).any():
                 retire(stop, False)
                 if act.size == 0:
                     break
         if it % STALL_ITER == 0:
             a["ref"], a["tref"], a["acc"] = a["rss"].copy(), a["th"][:, fidx].copy(), np.zeros(act.size, int)
+        if it % FLAT_EVERY == 0:
+            a["fref"] = a["rss"].copy()
         a_th, a_lam = a["th"], a["lam"]
         N, g = _normal_equations(_jacobian(a_th, a["h"], a["Ls"], a.get("w"), free), a["r"])
         p = len(g)
