@@ -129,3 +129,11 @@ def test_any_index_is_read_by_position():
     odd = df.set_axis(np.r_[np.arange(len(df) - 1, 0, -1), 5])  # reversed labels with a repeated one
     t = fit_many(odd, dose="dose", response="response", curve="curve", replicate="replicate", dose_unit="unit").fits
     pd.testing.assert_frame_equal(t, plain)
+
+
+def test_empty_table_and_no_usable_rows_give_the_schema():
+    empty = fit_many(simulate_screen(2, seed=1).iloc[:0], dose="dose", response="response", curve="curve")
+    assert len(empty.table) == 0 and "flat_p" in empty.table.columns
+    nan = fit_many(simulate_screen(2, seed=1).assign(response=np.nan), dose="dose", response="response",
+                   curve="curve")
+    assert nan.table.flag.tolist() == ["no_data", "no_data"] and np.isnan(nan.meta["auc_window"]).all()
