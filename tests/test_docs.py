@@ -63,9 +63,10 @@ def test_validation_page_per_analysis_with_rows(site):
         rows = _table_rows(page, "cases")
         assert len(rows) >= 1, f"validation page of {folder} has no reference row"
         # every row names a case and quantity, a count of compared values and a tolerance, and is within it
-        for case, quantity, n, tolerance, abs_diff, rel_diff, tests, ok in rows:
-            assert case and quantity and int(n) >= 1 and tolerance, (folder, case, quantity)
-            assert ok == "yes", (folder, case, quantity, abs_diff, rel_diff)
+        for row in rows:
+            case, quantity, n, tolerance, ok = row[0], row[1], row[2], row[3], row[-1]
+            assert case and quantity and int(n) >= 1 and tolerance, (folder, row)
+            assert ok == "yes", (folder, row)
         assert "produced by" in page and "R 4.2.2" in page, f"validation page of {folder} names no source"
         assert f'href="{folder}/"' in index
 
