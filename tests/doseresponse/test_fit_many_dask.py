@@ -164,3 +164,31 @@ def test_empty_frame_gives_an_empty_table():
     assert isinstance(res, BatchFitResult)
     assert len(res.table) == 0
     assert list(res.table.columns) == list(in_memory(df).table.columns)
+
+
+@pytest.mark.parametrize("npartitions", [1, 7])
+def test_result_does_not_depend_on_the_partitioning(npartitions):
+    df = screen(50, seed=10)
+    ddf = dd.from_pandas(df, npartitions=3)
+    parted = partition_by_curve(ddf, curve=KEYS, npartitions=npartitions)
+    assert parted.npartitions == npartitions
+    assert_same(fit_many(parted, dose="dose", response="y", curve=KEYS), in_memory(ddf.compute()))
+
+
+def test_missing_curve_labels_form_one_curve_as_in_memory():
+    df = screen(12, seed=11)
+    df.loc[df.line == "L1", "line"] = None  # three curves lose their line: the in-memory fit groups them by compound
+    ddf = dd.from_pandas(df, npartitions=4)
+    res = fit_many(ddf, dose="dose", response="y", curve=KEYS)
+    mem = in_memory(ddf.compute())
+    assert_same(res, mem)
+    assert res.table.line.isna().sum() == mem.table.line.isna().sum() >= 1
+
+
+def test_importing_doseresponse_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = "import sys, assaystats.doseresponse; print('dask' in sys.modules or 'distributed' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
