@@ -137,7 +137,8 @@ def fits_table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmi
         hval = (A - c) / (d - c)
         inside = np.isfinite(hval) & (hval > 0) & (hval < 1)
         abs_ic50 = np.where(inside, np.exp(le + np.log(q) / b), np.nan)
-        grad = np.column_stack([-np.log(q) / b ** 2, 1.0 / (b * (A - c)), 1.0 / (b * (d - A)), np.ones(C)])
+        # (f's column is a placeholder: ll5 takes its estimates from the single-curve fits below)
+        grad = np.column_stack([-np.log(q) / b ** 2, 1.0 / (b * (A - c)), 1.0 / (b * (d - A)), np.ones(C), np.zeros(C)])
         gf = grad[:, [PARAM_INDEX[p] for p in free_names]]
         var = np.einsum("ci,cij,cj->c", gf, cov_free, gf)
         abs_se = np.where(inside & (var >= 0), abs_ic50 * np.sqrt(var), np.nan)

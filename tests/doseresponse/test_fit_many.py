@@ -183,10 +183,11 @@ def test_ll3_and_fixed_top():
     assert t4.loc[0, "df"] == s4.df
 
 
-def test_other_models_fall_back_to_the_single_curve_fit():
+@pytest.mark.parametrize("model", ["w1", "ll5"])
+def test_other_models_fall_back_to_the_single_curve_fit(model):
     df = screen(2, seed=6, kinds=[0, 0])
-    t = fit_many(df, dose="dose", response="response", curve="line", model="w1").fits
-    s = single(df[df.line == "L0"], model="w1").fits.iloc[0]
+    t = fit_many(df, dose="dose", response="response", curve="line", model=model).fits
+    s = single(df[df.line == "L0"], model=model).fits.iloc[0]
     assert (t.method == "single-curve").all()
     for p in ("ic50", "hill", "abs_ic50", "abs_ic50_se", "emax"):
         assert t.loc[0, p] == pytest.approx(s[p], rel=1e-9), p
