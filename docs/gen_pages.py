@@ -80,9 +80,8 @@ def _lesson_title(p: Path) -> str:
 
 with mkdocs_gen_files.open("lessons/index.md", "w") as fh:
     fh.write("# Lessons\n\nOne question each, as a jupytext percent script in `examples/lessons/` (run them with "
-             "`python examples/lessons/NN_name.py`, or open them as notebooks with jupytext). The lessons test "
-             "executes every one; the site renders their source (not executed at build time, to keep the build "
-             "fast).\n\n")
+             "`python examples/lessons/NN_name.py`, or open them as notebooks with jupytext). The site runs "
+             "every lesson when it is built and shows its output; the lessons test runs them too.\n\n")
     if not lessons:
         fh.write("No lesson exists yet.\n")
     for p in lessons:

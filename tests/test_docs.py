@@ -3,8 +3,8 @@ there: a validation page per analysis with at least one reference row, the comma
 sub-command of ``assaystats.cli``, a page per analysis and per lesson.
 
 The build runs the reference tests once more (docs/gen_validation.py) to measure the differences it reports; set
-``ASSAYSTATS_DOCS_VALIDATION_LOG`` to a log written earlier to skip that. Lessons are rendered, not executed
-(tests/test_lessons.py executes them)."""
+``ASSAYSTATS_DOCS_VALIDATION_LOG`` to a log written earlier to skip that. The build executes the lessons
+(mkdocs-jupyter, errors not allowed)."""
 
 import argparse
 import html
@@ -98,6 +98,7 @@ def test_pages_for_analyses_lessons_and_api(site):
     assert _table_rows(doseresponse, "fits"), "the generated fits schema is empty"
     assert (site / "analyses" / "figures" / "doseresponse_dose_response_curves.png").stat().st_size > 1000
     for lesson in sorted((ROOT / "examples" / "lessons").glob("[0-9][0-9]_*.py")):
-        assert (site / "lessons" / lesson.stem / "index.html").exists(), f"lesson {lesson.name} is not rendered"
+        page = _text(site / "lessons" / lesson.stem / "index.html")
+        assert "jp-OutputArea" in page, f"lesson {lesson.name} is rendered without its output"
     api = _text(site / "reference" / "api" / "doseresponse" / "index.html")
     assert "assaystats.doseresponse.fit" in api
