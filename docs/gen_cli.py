@@ -73,10 +73,10 @@ def render(parser: argparse.ArgumentParser | None = None) -> str:
         if isinstance(action, argparse._SubParsersAction):
             helps = {a.dest: a.help for a in action._choices_actions}
     out = ["# Command reference", "",
-           "Generated at build time from `assaystats.cli.build_parser()` (docs/gen_cli.py), the parser the command "
+           ("Generated at build time from `assaystats.cli.build_parser()` (docs/gen_cli.py), the parser the command "
            "itself uses. Exit codes: 0 success; 2 bad input or usage (one line on stderr, nothing written); 3 the "
            "output folder appeared during the run (the result is kept beside it); 1 an internal error; 130 / 143 "
-           "interrupted.", "", "```text", parser.format_help().rstrip(), "```", "",
+           "interrupted."), "", "```text", parser.format_help().rstrip(), "```", "",
            "| sub-command | what it does |", "|---|---|"]
     out += [f"| [`{name}`](#{name}) | {_md_cell(helps.get(name, ''))} |" for name in subs]
     out.append("")

@@ -23,8 +23,8 @@ import mkdocs_gen_files
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "docs")]
 
-import gen_cli  # noqa: E402
-import gen_validation  # noqa: E402
+import gen_cli
+import gen_validation
 
 log = logging.getLogger("mkdocs.plugins.assaystats_docs")
 

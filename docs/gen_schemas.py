@@ -17,7 +17,7 @@ for p in (str(ROOT), str(ROOT / "docs")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from _columns import meaning  # noqa: E402
+from _columns import meaning
 
 log = logging.getLogger("mkdocs.plugins.assaystats_docs")
 
@@ -26,9 +26,9 @@ def _doseresponse():
     from assaystats import datasets, doseresponse
 
     df = datasets.load("sorafenib_ic50")
-    return ("assaystats.doseresponse.fit(datasets.load('sorafenib_ic50'), dose='dose_uM', response='viability', "
+    return (("assaystats.doseresponse.fit(datasets.load('sorafenib_ic50'), dose='dose_uM', response='viability', "
             "group='line', replicate='experiment', compare=[('Huh7-R', 'Huh7-P'), ('Hep3B-R', 'Hep3B-P')], "
-            "dose_unit='uM')",
+            "dose_unit='uM')"),
             doseresponse.fit(df, dose="dose_uM", response="viability", group="line", replicate="experiment",
                              compare=[("Huh7-R", "Huh7-P"), ("Hep3B-R", "Hep3B-P")], dose_unit="uM"))
 
@@ -37,8 +37,8 @@ def _screens():
     from assaystats import datasets, doseresponse
 
     df = datasets.load("sorafenib_ic50")
-    return ("assaystats.doseresponse.fit_many(datasets.load('sorafenib_ic50'), dose='dose_uM', "
-            "response='viability', curve=['line', 'experiment'])",
+    return (("assaystats.doseresponse.fit_many(datasets.load('sorafenib_ic50'), dose='dose_uM', "
+            "response='viability', curve=['line', 'experiment'])"),
             doseresponse.fit_many(df, dose="dose_uM", response="viability", curve=["line", "experiment"]))
 
 
@@ -46,16 +46,16 @@ def _compare():
     from assaystats import assays, datasets
 
     df = datasets.load("zfas1_colonies")
-    return ("assaystats.assays.compare(datasets.load('zfas1_colonies'), value='colonies', group='sirna', "
-            "control='siCtrl', replicate='experiment')",
+    return (("assaystats.assays.compare(datasets.load('zfas1_colonies'), value='colonies', group='sirna', "
+            "control='siCtrl', replicate='experiment')"),
             assays.compare(df, value="colonies", group="sirna", control="siCtrl", replicate="experiment"))
 
 
 def _qpcr():
     from assaystats import assays, datasets
 
-    return ("assaystats.assays.qpcr(datasets.load('zfas1_qpcr'), reference_genes=['GAPDH', 'ACTB'], "
-            "control='siCtrl')",
+    return (("assaystats.assays.qpcr(datasets.load('zfas1_qpcr'), reference_genes=['GAPDH', 'ACTB'], "
+            "control='siCtrl')"),
             assays.qpcr(datasets.load("zfas1_qpcr"), reference_genes=["GAPDH", "ACTB"], control="siCtrl"))
 
 
@@ -68,8 +68,8 @@ def _nanostring():
         raise RuntimeError("datasets.path is not available")
     folder = Path(rcc)
     folder = folder if folder.is_dir() else folder.parent
-    return ("assaystats.assays.nanostring(RCC folder of 'nanostring_skmel', design=datasets.load('nanostring_skmel'), "
-            "group='Treatment', control='DMSO', by='BRAFGenotype')",
+    return (("assaystats.assays.nanostring(RCC folder of 'nanostring_skmel', design=datasets.load('nanostring_skmel'), "
+            "group='Treatment', control='DMSO', by='BRAFGenotype')"),
             assays.nanostring(sorted(folder.glob("*.RCC")), design=design, group="Treatment", control="DMSO",
                               by="BRAFGenotype"))
 
@@ -98,8 +98,8 @@ def _survival():
     from assaystats import datasets, survival
 
     df = datasets.load("lihc_cohort")
-    return ("assaystats.survival.analyze(datasets.load('lihc_cohort'), time='os_months', event='os_event', "
-            "expression='ZFAS1', cutoff='median', covariates=['age'])",
+    return (("assaystats.survival.analyze(datasets.load('lihc_cohort'), time='os_months', event='os_event', "
+            "expression='ZFAS1', cutoff='median', covariates=['age'])"),
             survival.analyze(df, time="os_months", event="os_event", expression="ZFAS1", cutoff="median",
                              covariates=["age"]))
 
@@ -108,8 +108,8 @@ def _cutpoints():
     from assaystats import datasets, survival
 
     df = datasets.load("lihc_cohort")
-    return ("assaystats.survival.analyze(datasets.load('lihc_cohort'), time='os_months', event='os_event', "
-            "expression='ZFAS1', cutoff='optimal', covariates=['stage', 'age'])",
+    return (("assaystats.survival.analyze(datasets.load('lihc_cohort'), time='os_months', event='os_event', "
+            "expression='ZFAS1', cutoff='optimal', covariates=['stage', 'age'])"),
             survival.analyze(df, time="os_months", event="os_event", expression="ZFAS1", cutoff="optimal",
                              covariates=["stage", "age"]))
 
@@ -118,8 +118,8 @@ def _cohort_expression():
     from assaystats import correlates, datasets
 
     expr, clin = datasets.load("lihc_expression"), datasets.load("lihc_clinical")
-    return ("assaystats.correlates.expression_by(datasets.load('lihc_expression'), datasets.load('lihc_clinical'), "
-            "gene='ZFAS1', by='stage', order=['I', 'II', 'III', 'IV'])",
+    return (("assaystats.correlates.expression_by(datasets.load('lihc_expression'), datasets.load('lihc_clinical'), "
+            "gene='ZFAS1', by='stage', order=['I', 'II', 'III', 'IV'])"),
             correlates.expression_by(expr, clin, gene="ZFAS1", by="stage", order=["I", "II", "III", "IV"]))
 
 
@@ -160,9 +160,9 @@ def render(page: str) -> str:
 
 def _schema(call: str, res, page: str) -> str:
     out = ["## Table schemas (generated)", "",
-           f"Generated at build time from a run of `{call}`: every table of the Result (`res.tables()`, written by "
+           (f"Generated at build time from a run of `{call}`: every table of the Result (`res.tables()`, written by "
            "the command as `OUT/tables/NAME.csv`), every column in order, its kind and its meaning. Column names never "
-           "change with options; numbers are unrounded.", ""]
+           "change with options; numbers are unrounded."), ""]
     missing = []
     for name, df in res.tables().items():
         if df is None:
@@ -186,7 +186,7 @@ def render_all() -> dict[str, str]:
     for page in RUNS:
         try:
             out[page] = render(page)
-        except Exception as exc:  # a failing example run must not hide the rest of the site, but is reported
+        except Exception as exc:  # noqa: BLE001 - a failing example run must not hide the site; it is a build warning
             log.warning("table schemas of %s could not be generated: %s: %s", page, type(exc).__name__, exc)
     return out
 
@@ -214,8 +214,8 @@ def render_figures(page: str, res, write) -> str:
         return ""
     stem = page.split("/")[1][:-3]
     out = ["## Figures (generated)", "",
-           "Drawn from the same run by the Result's `figures()` (the command writes each as `OUT/figures/NAME.png` "
-           "and `.svg`; `res.plot(ax=...)` draws the first on your own Axes).", ""]
+           ("Drawn from the same run by the Result's `figures()` (the command writes each as `OUT/figures/NAME.png` "
+           "and `.svg`; `res.plot(ax=...)` draws the first on your own Axes)."), ""]
     for name, make in figs.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -330,9 +330,9 @@ def render_errors(page: str, cases: list[tuple[str, list[str]]], tmp: Path) -> s
     if not cases:
         return ""
     out = ["## Bad input (generated)", "",
-           "What the command prints (one line on stderr, exit code 2, nothing written) when these broken inputs are "
+           ("What the command prints (one line on stderr, exit code 2, nothing written) when these broken inputs are "
            "given; the Python function raises `assaystats.errors.AssayDataError` with the same message. The inputs "
-           "are copies of the bundled data with the fault put in.", "", "| input | exit | message |", "|---|---|---|"]
+           "are copies of the bundled data with the fault put in."), "", "| input | exit | message |", "|---|---|---|"]
     for what, argv in cases:
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -362,10 +362,10 @@ def render_options(page: str) -> str:
         return (f"## Options\n\nThe `assaystats {cmd}` sub-command is not in the parser yet; see the "
                 "[command reference](../reference/cli.md).\n") if cmd else ""
     rows = [r for r in (gen_cli._option_row(a) for a in subs[cmd]._actions) if r]
-    return "\n".join([f"## Options (generated)", "",
-                      f"From `assaystats {cmd} --help` (the [command reference](../reference/cli.md#{cmd}) has the "
+    return "\n".join(["## Options (generated)", "",
+                      (f"From `assaystats {cmd} --help` (the [command reference](../reference/cli.md#{cmd}) has the "
                       "usage and examples). The Python keyword of each option is its name with underscores "
-                      "(`--control` / `control=`).", "", "| option | meaning |", "|---|---|", *rows, ""])
+                      "(`--control` / `control=`)."), "", "| option | meaning |", "|---|---|", *rows, ""])
 
 
 PAGES = ["analyses/doseresponse.md", "analyses/screens.md", "analyses/compare.md", "analyses/qpcr.md",
@@ -390,7 +390,7 @@ def generate_all(write) -> dict[str, str]:
                         call, res = RUNS[page]()
                     parts.append(_schema(call, res, page))
                     parts.append(render_figures(page, res, write))
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - reported as a build warning (fails the strict build)
                     log.warning("the example run of %s failed: %s: %s", page, type(exc).__name__, exc)
             parts.append(render_errors(page, errors.get(page, []), tmp))
             out[page] = "\n\n".join(p for p in parts if p)

@@ -210,7 +210,7 @@ def source_of(relpath: str) -> str:
 def _versions(text: str) -> str:
     r = re.search(r"R version (\d+\.\d+\.\d+)", text)
     pkgs: dict[str, str] = {}
-    other = re.search(r"other attached packages:\n(.*?)(?:\n\s*\n|\Z)", text, re.S)
+    other = re.search(r"other attached packages:\n(.*?)(?:\n\s*\n|\Z)", text, re.DOTALL)
     if other:
         for m in _SESSION_PKG.finditer(other.group(1)):
             if m.group(1) not in _BASE:

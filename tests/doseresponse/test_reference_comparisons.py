@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from assaystats.doseresponse import fit
-
 from tests._reference import record
 
 from ._ref import ref
