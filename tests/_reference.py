@@ -91,22 +91,24 @@ def _current_test() -> str:
 
 
 def record(analysis: str, case: str, quantity: str, term, reference: float, ours: float, *, rtol: float = 0.0,
-           atol: float = 0.0, file: str = "", source: str | None = None, passed: bool | None = None) -> None:
+           atol: float = 0.0, file: str = "", source: str | None = None, passed: bool | None = None,
+           rule: str = "max") -> None:
     """Append one comparison to the validation log (no-op unless ``ASSAYSTATS_VALIDATION_LOG`` is set).
 
     ``file`` is the reference file relative to tests/reference/ (its producing script and R versions become the
-    source unless ``source`` is given)."""
+    source unless ``source`` is given). ``rule``: the bound is max(atol, rtol |reference|) as pytest.approx, or
+    with ``"sum"`` atol + rtol |reference| as numpy's assert_allclose."""
     if not logging_enabled():
         return
     reference, ours = float(reference), float(ours)
-    tolerance = max(atol, rtol * abs(reference))
+    tolerance = (atol + rtol * abs(reference)) if rule == "sum" else max(atol, rtol * abs(reference))
     _write({"analysis": analysis, "case": case, "quantity": quantity, "term": str(term), "reference": reference,
             "ours": ours, "rtol": rtol, "atol": atol, "tolerance": tolerance, "file": file, "source": source,
             "passed": passed}, )
 
 
 def record_arrays(analysis: str, case: str, quantity: str, terms, reference, ours, *, rtol: float = 0.0,
-                  atol: float = 0.0, file: str = "", source: str | None = None) -> None:
+                  atol: float = 0.0, file: str = "", source: str | None = None, rule: str = "max") -> None:
     """:func:`record` for each element of two aligned arrays (``terms`` labels the elements)."""
     if not logging_enabled():
         return
@@ -114,7 +116,7 @@ def record_arrays(analysis: str, case: str, quantity: str, terms, reference, our
 
     reference, ours = np.asarray(reference, float).ravel(), np.asarray(ours, float).ravel()
     for term, r, o in zip(list(terms), reference, ours):
-        record(analysis, case, quantity, term, r, o, rtol=rtol, atol=atol, file=file, source=source)
+        record(analysis, case, quantity, term, r, o, rtol=rtol, atol=atol, file=file, source=source, rule=rule)
 
 
 def _record_origin(origin: dict, reference: float, ours: float, *, rtol, atol, tolerance, passed) -> None:

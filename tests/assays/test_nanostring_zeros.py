@@ -20,7 +20,7 @@ import pytest
 from assaystats.assays import nanostring
 from assaystats.cli import main
 from assaystats.io import read_rcc
-from tests._reference import Reference
+from tests._reference import Reference, record_arrays
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "nanostring_skmel"
@@ -93,6 +93,10 @@ def test_log2_normalised_counts_equal_nanostringnorm(results, case):
     got = n.pivot_table(index="gene", columns="sample", values="log2_normalized").reindex(
         index=want.index, columns=want.columns.drop("code_class"))
     assert got.notna().all().all()
+    terms = [f"{g}|{s}" for g in got.index for s in got.columns]
+    record_arrays("nanostring", case, "log2_normalized", terms, want.drop(columns="code_class").to_numpy(float),
+                  got.to_numpy(float), rtol=RTOL, atol=1e-12, file=f"nanostring/nsn_{case}_log2.csv", rule="sum",
+                  source="make_reference_nanostringnorm.R (R 4.2.2; NanoStringNorm 1.2.1.1)")
     np.testing.assert_allclose(got.to_numpy(float), want.drop(columns="code_class").to_numpy(float),
                                rtol=RTOL, atol=1e-12)
     assert (got.to_numpy() >= 0).all()  # a zero count is log2(1) = 0, never log2(1e-300) = -996.6
@@ -108,6 +112,13 @@ def test_differential_expression_equals_nanostringnorm(results, case):
         np.testing.assert_array_equal(tested.to_numpy(), want.nsn_tested.astype(bool).to_numpy())
     t = d[tested.to_numpy()]
     w = want[tested]
+    terms = [f"{a}|{g}" for a, g in w.index]
+    for q, ours, theirs, rtol, atol in (("log2fc", t.log2fc, w.log2fc, RTOL, 1e-12), ("t", t.statistic, w.t, RTOL, 0),
+                                        ("df", t.df, w.df, RTOL, 0), ("p", t.p_value, w.p, RTOL_P, 0),
+                                        ("q", t.q_value, w.q, RTOL_P, 0)):
+        record_arrays("nanostring", case, q, terms, theirs.to_numpy(float), ours.to_numpy(float), rtol=rtol,
+                      atol=atol, file=f"nanostring/nsn_{case}_de.csv", rule="sum",
+                      source="make_reference_nanostringnorm.R (R 4.2.2; NanoStringNorm 1.2.1.1)")
     np.testing.assert_allclose(t.log2fc.to_numpy(float), w.log2fc.to_numpy(float), rtol=RTOL, atol=1e-12)
     np.testing.assert_allclose(t.statistic.to_numpy(float), w.t.to_numpy(float), rtol=RTOL)
     np.testing.assert_allclose(t.df.to_numpy(float), w.df.to_numpy(float), rtol=RTOL)
