@@ -15,7 +15,7 @@ are computed on CPU time for both sides. Peak memory: tracemalloc's peak of Pyth
 included) during a separate run, at each N, to show that it grows linearly (curves are fitted in chunks of
 ``_batch.CHUNK``).
 Work count: the curve-iterations of the Levenberg-Marquardt (one per curve per iteration, multi-start runs included),
-counted by wrapping ``_batch._normal_equations``; the per-iteration cost is compared with the arithmetic of one
+counted by wrapping ``_batch_lm._normal_equations``; the per-iteration cost is compared with the arithmetic of one
 iteration (see ``FLOPS_PER_ITERATION``).
 """
 
@@ -51,7 +51,7 @@ def main(sizes):
     from scipy.optimize import OptimizeWarning, curve_fit
 
     from assaystats.datasets import simulate_screen
-    from assaystats.doseresponse import MODELS, _batch, fit, fit_curve, fit_many
+    from assaystats.doseresponse import MODELS, _batch_lm, fit, fit_curve, fit_many
     from assaystats.errors import FitWarning
 
     warnings.simplefilter("ignore", FitWarning)
@@ -85,7 +85,7 @@ def main(sizes):
     print(f"  curve_fit  {1e3 * s_cf[0]:8.3f} / {1e3 * s_cf[1]:8.3f}   (300 curves)")
 
     counted = {"n": 0}
-    inner = _batch._normal_equations
+    inner = _batch_lm._normal_equations
 
     def counting(cols, r):
         counted["n"] += r.shape[0]
@@ -94,11 +94,11 @@ def main(sizes):
     for n in sizes:
         df = simulate_screen(n, seed=2)
         counted["n"] = 0
-        _batch._normal_equations = counting
+        _batch_lm._normal_equations = counting
         w, c = time.perf_counter(), time.process_time()
         res = fit_many(df, dose="dose", response="response", curve="curve")
         wall, cpu = time.perf_counter() - w, time.process_time() - c
-        _batch._normal_equations = inner
+        _batch_lm._normal_equations = inner
         tab = res.fits
         per = cpu / n
         # minus the two J'J evaluations per fitted curve outside the iterations (the multi-start check, the optimum)

@@ -86,7 +86,7 @@ def fits_table(key_table, mdl, theta, rss, conv, cov_free, free_names, n, k, dmi
     import pandas as pd
     from scipy import integrate, stats
 
-    from ._batch import _f_flat
+    from ._batch_lm import _f_flat
     from ._estimates import ed_absolute, ed_relative
     from ._fit import DEPENDENCY_LIMIT
     from ._models import PARAM_INDEX
