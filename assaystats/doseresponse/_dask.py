@@ -111,6 +111,24 @@ def _fit_partition(pdf, keys, kwargs):
     return res.table, res.meta, part[first], row[first]
 
 
+def _screen_window(data, dose, response):
+    """The in-memory default AUC window over the whole frame: the lowest and highest positive dose among the wells
+    with a finite dose and response (one pass over the two columns); None when there is none."""
+    import dask
+    import dask.dataframe as dd
+
+    x = dd.to_numeric(data[dose], errors="coerce")
+    y = dd.to_numeric(data[response], errors="coerce")
+    ok = (x > 0) & (x < np.inf) & (y.abs() < np.inf)
+    lo, hi = dask.compute(x[ok].min(), x[ok].max())
+    return (float(lo), float(hi)) if np.isfinite(lo) and np.isfinite(hi) and lo < hi else None
+
+
+def metas_source_default() -> str:
+    """How the in-memory fit_many names its default window (so the dask run's meta equals it)."""
+    return "the screen's range of positive doses"
+
+
 def fit_many_dask(data, *, dose, response, curve, npartitions=None, **kwargs):
     """``fit_many`` on a dask DataFrame (called by ``fit_many``; the same arguments, the same Result).
 
@@ -129,9 +147,14 @@ def fit_many_dask(data, *, dose, response, curve, npartitions=None, **kwargs):
     for c in (dose, response, *keys):
         if c in ORDER_COLUMNS:
             raise AssayDataError(f"column {c!r} is reserved for the input order of a dask frame", column=c)
+    extra = [c for c in (kwargs.get("replicate"), kwargs.get("dose_unit")) if c]
+    _check_columns(data, extra, source)
     if not all(c in data.columns for c in ORDER_COLUMNS):
         # only the columns the fit reads travel through the shuffle (and are read at all from Parquet)
-        data = data[list(dict.fromkeys([*keys, dose, response]))]
+        data = data[list(dict.fromkeys([*keys, dose, response, *extra]))]
+    window_given = kwargs.get("auc_window") is not None
+    if not window_given:  # the screen's window, not each partition's: the same AUCs as the in-memory run
+        kwargs = dict(kwargs, auc_window=_screen_window(data, dose, response))
     parted = partition_by_curve(data, curve=keys, npartitions=npartitions)
     fit_kwargs = dict(kwargs, dose=dose, response=response, curve=keys)
     tasks = [dask.delayed(_fit_partition, pure=True)(p, keys, fit_kwargs) for p in parted.to_delayed()]
@@ -156,6 +179,8 @@ def fit_many_dask(data, *, dose, response, curve, npartitions=None, **kwargs):
     meta = dict(metas[0])
     for k in ("n", "n_curves", "rows_left_out"):
         meta[k] = int(sum(m[k] for m in metas))
+    if not window_given:
+        meta["auc_window_source"] = metas_source_default()
     meta["dask"] = {"npartitions": int(parted.npartitions), "npartitions_fitted": len(parts),
                     "partitioning": "hash shuffle on the curve columns (partition_by_curve)",
                     "order": "curves in the order of their first row in ddf.compute()"}

@@ -192,3 +192,22 @@ def test_importing_doseresponse_does_not_import_dask():
     code = "import sys, assaystats.doseresponse; print('dask' in sys.modules or 'distributed' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_auc_window_is_the_screens_not_the_partitions():
+    """Curves tested over different dose ranges, in different partitions: AUC and activity area over the screen's
+    window, as in memory (each partition's own range would give other numbers), and the replicate and unit columns
+    travel with the curves."""
+    a = screen(8, seed=5)
+    b = screen(8, seed=6)
+    b["dose"] = b["dose"] * 100  # a second plate tested at higher doses
+    b["compound"] = "hi_" + b["compound"]
+    df = pd.concat([a, b], ignore_index=True)
+    df["replicate"] = df.groupby([*KEYS, "dose"]).cumcount()
+    df["unit"] = "uM"
+    ddf = dd.from_pandas(df, npartitions=12, sort=False)  # some partitions hold only one plate's curves
+    mem = in_memory(ddf.compute(), replicate="replicate", dose_unit="unit")  # dask's string dtypes on both sides
+    res = fit_many(ddf, dose="dose", response="y", curve=KEYS, replicate="replicate", dose_unit="unit")
+    assert_same(res, mem)
+    assert res.meta["auc_window"] == mem.meta["auc_window"] == [0.01, 3000.0]
+    assert res.meta["auc_window_source"] == mem.meta["auc_window_source"]
