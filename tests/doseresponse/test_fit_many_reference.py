@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from assaystats.doseresponse import fit_many
+from tests._reference import record_arrays
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "doseresponse"
 #: relative tolerance for RSS, F and p on curves both fits converge on (nls stops at a relative offset of 1e-8)
@@ -30,6 +31,9 @@ def test_flat_f_test_equals_r_anova(fitted):
     conv = t.converged.to_numpy() & (t.flat_p < 0.05).to_numpy()
     assert conv.sum() == 4
     for col in ("rss", "flat_f", "flat_p"):
+        record_arrays("doseresponse", "fit_many: F test against a flat line (anova of nested nls)", col,
+                      t.loc[conv, "curve"].astype(str), ref.loc[conv, col], t.loc[conv, col], rtol=TOL_F,
+                      file="doseresponse/reference_fit_many.csv", rule="sum")
         np.testing.assert_allclose(t.loc[conv, col], ref.loc[conv, col], rtol=TOL_F, err_msg=col)
     np.testing.assert_allclose(t.loc[conv, "e"], ref.loc[conv, "e"], rtol=1e-5)
     np.testing.assert_allclose(-t.loc[conv, "hill"], ref.loc[conv, "b"], rtol=1e-5)

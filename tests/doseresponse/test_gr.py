@@ -31,6 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assaystats.doseresponse import gr_metrics
+from tests._reference import record_arrays
 from assaystats.doseresponse._gr import _trim_mean_r, gr_sigmoid
 from assaystats.errors import AssayDataError
 
@@ -93,6 +94,8 @@ def test_gr_values_and_case_c_matching_equal_the_calculator(case_c):
         np.testing.assert_array_equal(ours[k].to_numpy(), v[k].to_numpy())
     np.testing.assert_allclose(ours["control_count"], v["cell_count__ctrl"], rtol=EXACT)
     np.testing.assert_allclose(ours["t0_count"], v["cell_count__time0"], rtol=EXACT)
+    record_arrays("gr", "GR calculator, 96 simulated curves", "GR value", range(1, len(v) + 1), v["GR"], ours["GR"],
+                  atol=EXACT, file="gr/gr_values_R.csv", rule="sum")
     np.testing.assert_allclose(ours["GR"], v["GR"], rtol=0, atol=EXACT)
     np.testing.assert_allclose(ours["rel_cell_count"], v["rel_cell_count"], rtol=EXACT)
     assert case_c.meta["control_by"] == ["cell_line", "perturbation", "replicate", "time"]
@@ -103,6 +106,10 @@ def test_summaries_and_fit_decision_equal_the_calculator(merged):
     m = merged
     assert (m["fit_GR"] == m["fit_GR_R"]).all()
     assert (m["fit_GR"] == "flat").sum() == 12
+    terms = [" ".join(str(x) for x in _key(r)) for r in m.itertuples()]
+    for q in ("GRmax", "GR_AOC"):
+        record_arrays("gr", "GR calculator, 96 simulated curves", q, terms, m[q + "_R"], m[q], rtol=EXACT,
+                      file="gr/gr_metrics_R.csv", rule="sum")
     np.testing.assert_allclose(m["GRmax"], m["GRmax_R"], rtol=EXACT)
     np.testing.assert_allclose(m["GR_AOC"], m["GR_AOC_R"], rtol=EXACT)
     np.testing.assert_allclose(m["flat_fit_GR"], m["flat_fit_GR_R"], rtol=EXACT)  # NaN for sigmoid curves in both
@@ -121,6 +128,12 @@ def test_fit_is_never_worse_than_drc_and_agrees_where_drc_reaches_the_optimum(me
     assert {_key(r) for r in m[~sig & ~same].itertuples()} == DRC_FLAT_HIGHER
     s = m[sig & same]
     assert len(s) == 83
+    terms = [" ".join(str(x) for x in _key(r)) for r in s.itertuples()]
+    case = "GR calculator (drc fits), 83 sigmoid curves at the same optimum"
+    for col, rtol, atol in (("GEC50", DRC_RTOL, 0.0), ("h_GR", DRC_RTOL, 0.0), ("GRinf", 0.0, DRC_ATOL_GRINF),
+                            ("pval_GR", DRC_RTOL_P, 0.0)):
+        record_arrays("gr", case, col, terms, s[col + "_R"], s[col], rtol=rtol, atol=atol,
+                      file="gr/gr_metrics_R.csv", rule="sum")
     for col in ("GEC50", "h_GR"):
         np.testing.assert_allclose(s[col], s[col + "_R"], rtol=DRC_RTOL)
     fin = np.isfinite(s["GR50_R"])
