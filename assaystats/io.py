@@ -9,6 +9,11 @@ place only when everything succeeded; an existing folder is never replaced unles
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
 import contextlib
 import csv
 import hashlib
@@ -35,7 +40,7 @@ def sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=()):
+def read_table(path: str | os.PathLike, *, sheet: str | int | None = 0, labels=()) -> pd.DataFrame:
     """Read a tidy table (one row per observation, named columns) from CSV/TSV/Excel or Parquet.
 
     - R's and Excel's missing-value markers (empty, ``NA``, ``NaN``, ``nan``, ``#N/A``) are missing in every column.

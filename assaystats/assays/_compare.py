@@ -19,6 +19,13 @@ Decision rules (all stated in the Result's meta and methods paragraph; never swi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ._result import ComparisonResult
+
 import warnings
 from collections.abc import Sequence
 
@@ -132,11 +139,11 @@ def _check_control(control, levels, group, src) -> str:
 
 
 @renamed_keywords(pair="subject")
-def compare(data, *, value: str, group: str, control: str | None = None, by: str | None = None,
+def compare(data: pd.DataFrame, *, value: str, group: str, control: str | None = None, by: str | None = None,
             replicate: str | None = None, subject: str | None = None, test: str = "auto",
             posthoc: str | None = None, alternative: str = "two-sided", ci_level: float = 0.95,
             level: str = "auto", anova_type: int = 2, order: Sequence[str] | None = None, error: str = "sem",
-            source: str | None = None):
+            source: str | None = None) -> ComparisonResult:
     """Compare a measured value between groups.
 
     Parameters

@@ -27,6 +27,12 @@ NanoStringNorm gives none); BH q values are over the genes tested.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+
+    from ._nanostring_result import NanoStringResult
+
 import re
 from collections.abc import Mapping, Sequence
 
@@ -196,7 +202,7 @@ def normalize_rcc(rccs: Sequence[dict], *, background: str = "threshold",
 
 def nanostring(rccs: Sequence, *, design=None, group: str | None = None, control: str | None = None,
                by: str | None = None, background: str = "threshold", reference: Mapping[str, float] | None = None,
-               ci_level: float = 0.95):
+               ci_level: float = 0.95) -> NanoStringResult:
     """QC, normalisation and (with a design) differential expression of nCounter RCC files.
 
     rccs : paths or parsed dicts (``io.read_rcc``).

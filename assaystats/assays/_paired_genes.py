@@ -3,6 +3,11 @@ Benjamini-Hochberg q values across genes for each test."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
 import numpy as np
 
 from .._validate import check_columns, check_level, check_numeric, renamed_keywords
@@ -15,7 +20,7 @@ __all__ = ["paired_genes", "PairedGenesResult"]
 
 
 @renamed_keywords(pair="subject")
-def paired_genes(data, *, gene: str, value: str, subject: str, group: str, control: str, ci_level: float = 0.95,
+def paired_genes(data: pd.DataFrame, *, gene: str, value: str, subject: str, group: str, control: str, ci_level: float = 0.95,
                  source: str | None = None) -> PairedGenesResult:
     """Tumour vs matched normal for every gene: long table (gene, value, subject id, group with two levels);
     ``pair=`` is the deprecated name of ``subject=``."""

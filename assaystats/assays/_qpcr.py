@@ -18,13 +18,27 @@ Conventions (all stated in the Result):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ._qpcr_result import QpcrResult
+
 import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import (NA_MARKERS, check_columns, check_level, label_column, label_text, renamed_keywords,
-                         row_list)
+from .._validate import (
+    NA_MARKERS,
+    check_columns,
+    check_level,
+    label_column,
+    label_text,
+    renamed_keywords,
+    row_list,
+)
 from ..errors import AssayDataError
 
 __all__ = ["qpcr", "standard_curve", "genorm_m", "read_efficiency", "NONDETECT", "CT_MAX"]
@@ -266,10 +280,10 @@ def read_efficiency(table, *, file: str | None = None) -> dict[str, float]:
 
 
 @renamed_keywords(calibrator="control")
-def qpcr(data, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", group: str = "group",
+def qpcr(data: pd.DataFrame, *, ct: str = "ct", gene: str = "gene", sample: str = "sample", group: str = "group",
          reference_genes: Sequence[str], control: str, efficiency: Mapping[str, float] | None = None,
          undetermined: str | float = "exclude", spread_limit: float = 0.5, ci_level: float = 0.95,
-         test: str = "auto", source: str | None = None):
+         test: str = "auto", source: str | None = None) -> QpcrResult:
     """Relative expression of every target gene in every group against ``calibrator``.
 
     Parameters

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ..assays import ComparisonResult
+    from ._matrix import ExpressionMatrix
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -45,7 +53,7 @@ def _check_varies(values, gene, expr, src):
                              "there is no variation to compare", file=src, rows=[pos + 1])
 
 
-def tumour_vs_normal(expr, *, gene: str, log2p1: bool = False):
+def tumour_vs_normal(expr: pd.DataFrame, *, gene: str, log2p1: bool = False) -> ComparisonResult:
     """Tumour vs normal from TCGA barcodes: Welch t on all tumours vs all normals (one primary tumour per
     patient), and the paired t test on patients with both. Samples without a value for ``gene`` (a missing cell)
     are left out and counted (``meta['rows_left_out']``, ``meta['notes']``)."""
@@ -145,9 +153,9 @@ def _coexpression_matrix(mat, *, gene, genes, method, clinical, covariates, tumo
     return CoexpressionResult(table=res, meta=meta)
 
 
-def expression_by(expr, clinical, *, gene: str, by: str, order: Sequence[str] | None = None,
+def expression_by(expr: pd.DataFrame, clinical: pd.DataFrame, *, gene: str, by: str, order: Sequence[str] | None = None,
                   id_col: str | None = None, test: str = "anova", contrast: str | None = None,
-                  log2p1: bool = False):
+                  log2p1: bool = False) -> ComparisonResult:
     """Expression of ``gene`` across levels of a clinical column (stage, grade): one-way ANOVA (as GEPIA's stage
     plot) or Welch / Kruskal-Wallis, plus a test for linear trend across the ordered levels; ``contrast``
     'I,II:III,IV' compares merged levels (Welch t).
@@ -252,7 +260,7 @@ def _check_unique_genes(names, pos, idcol, src):
                              "the ids unique", file=src, column=str(idcol), rows=[q + 1 for q in p])
 
 
-def coexpression(expr, *, gene: str, genes: Sequence[str] | None = None, method: str = "spearman",
+def coexpression(expr: pd.DataFrame | ExpressionMatrix, *, gene: str, genes: Sequence[str] | None = None, method: str = "spearman",
                  clinical=None, covariates: Sequence[str] = (), id_col: str | None = None, tumour_only: bool = True,
                  log2p1: bool = False, exact: bool = False) -> CoexpressionResult:
     """Correlation of one gene with a list (``genes``) or every other gene of a genes x samples table.

@@ -10,6 +10,11 @@ the repository's ``data/`` folder.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
 from pathlib import Path
 
 from ._simulate import simulate_screen
@@ -132,7 +137,7 @@ def list_datasets():
                          for k, v in DATASETS.items()])
 
 
-def load(name: str):
+def load(name: str) -> pd.DataFrame:
     """Load a bundled data set as a DataFrame (read with the package's own reader)."""
     from ..io import read_table
 

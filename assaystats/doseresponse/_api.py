@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ._result import DoseResponseResult
+
 import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._validate import (check_choice, check_columns, check_level, check_nonnegative, check_numeric, label_column,
-                         missing_mask, renamed_keywords, row_list)
+from .._multiplicity import ADJUST_METHODS, adjust_p
+from .._validate import (
+    check_choice,
+    check_columns,
+    check_level,
+    check_nonnegative,
+    check_numeric,
+    label_column,
+    missing_mask,
+    renamed_keywords,
+    row_list,
+)
 from ..errors import AssayDataError, FitWarning
 from ._compare import f_test_shared, joint_from_curves, joint_from_global, ratio_test, replicate_test
 from ._estimates import auc_log10, ed_absolute, ed_relative, interval, public_parameters
 from ._fit import SLOPE_LIMIT, DoseResponseCurve, _log_doses, fit_curve, fit_global, public_name
 from ._models import MODELS, PARAM_INDEX, PUBLIC_NAMES, get_model
-from .._multiplicity import ADJUST_METHODS, adjust_p
 from ._profile import profile_interval
 
 __all__ = ["fit"]
@@ -57,13 +73,13 @@ def _ordered_levels(labels: Sequence[str]) -> list[str]:
 
 
 @renamed_keywords(reference="control")
-def fit(data, *, dose: str, response: str, group: str | None = None, replicate: str | None = None,
+def fit(data: pd.DataFrame, *, dose: str, response: str, group: str | None = None, replicate: str | None = None,
         model: str = "ll4", fixed: Mapping[str, float] | None = None, control: str | None = None,
         ed: Sequence[float] = (10, 50, 90), cov: str = "jtj", interval_method: str = "delta",
         ci_level: float = 0.95, ci_scale: str = "log", normalize: str | None = None,
         blank: float | None = None, abs_response: float | None = None, compare: str = "reference",
         p_adjust: str = "holm", share: Sequence[str] = (), slope_limit: float = SLOPE_LIMIT,
-        dose_unit: str = "", points: str = "mean", source: str | None = None):
+        dose_unit: str = "", points: str = "mean", source: str | None = None) -> DoseResponseResult:
     """Fit dose-response curves per group and compare them.
 
     Parameters

@@ -18,6 +18,14 @@ linearly with the screen. The numerics live in ``_batch_lm.py``. Hand-written ra
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from ._batch_result import BatchFitResult
+
 import numpy as np
 
 from .._validate import check_choice, check_columns, check_magnitude, check_nonnegative, check_numeric
@@ -60,9 +68,9 @@ def _segments(cid_sorted, C):
 
 
 # -- the public function ------------------------------------------------------------------------------------------
-def fit_many(data, *, dose: str, response: str, curve, model: str = "ll4", fixed=None, ci_level: float = 0.95,
+def fit_many(data: pd.DataFrame | dd.DataFrame, *, dose: str, response: str, curve, model: str = "ll4", fixed=None, ci_level: float = 0.95,
              source: str | None = None, slope_limit: float = SLOPE_LIMIT, fallback: bool = False,
-             replicate: str | None = None, dose_unit: str | None = None, auc_window=None):
+             replicate: str | None = None, dose_unit: str | None = None, auc_window=None) -> BatchFitResult:
     """Fit every curve of a long table (one row per well) at once.
 
     Parameters

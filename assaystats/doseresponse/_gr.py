@@ -32,6 +32,13 @@ local optimum; this fit's residual sum of squares is never larger (see tests/ref
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ._gr_result import GRMetricsResult
+
 import functools
 
 import numpy as np
@@ -282,10 +289,10 @@ def _fit_curves(L, y, mask, lo, hi):
 
 
 # -- public -------------------------------------------------------------------------------------------------
-def gr_metrics(data, *, dose: str = "concentration", curve, cell_count: str = "cell_count",
+def gr_metrics(data: pd.DataFrame, *, dose: str = "concentration", curve, cell_count: str = "cell_count",
                control_count: str | None = None, t0_count: str | None = None, time: str | None = None,
                control_by=None, t0_by=None, pcutoff: float = PCUTOFF, cap: bool = False,
-               source: str | None = None):
+               source: str | None = None) -> GRMetricsResult:
     """GR values per well and GR metrics per curve (Hafner et al. 2016), as the GR calculator computes them.
 
     Parameters

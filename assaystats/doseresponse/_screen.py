@@ -7,6 +7,14 @@ This module only composes the two public engines and keeps what the overview nee
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from ._screen_result import ScreenResult
+
 import numpy as np
 
 from ..errors import AssayDataError
@@ -17,10 +25,10 @@ __all__ = ["screen"]
 N_WORST = 6
 
 
-def screen(data, *, dose: str, curve, response: str | None = None, replicate: str | None = None, model: str = "ll4",
+def screen(data: pd.DataFrame | dd.DataFrame, *, dose: str, curve, response: str | None = None, replicate: str | None = None, model: str = "ll4",
            fixed=None, ci_level: float = 0.95, dose_unit: str | None = None, auc_window=None,
            cell_count: str | None = None, t0_count: str | None = None, control_count: str | None = None,
-           time: str | None = None, source: str | None = None):
+           time: str | None = None, source: str | None = None) -> ScreenResult:
     """Fit every curve of a screen and, with cell counts, its GR metrics.
 
     Parameters

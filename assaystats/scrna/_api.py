@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+
+    from ._result import ScrnaResult
+
 import numpy as np
 
 from .. import _progress
@@ -18,7 +24,7 @@ def run(samples: dict, *, reference: str, seed: int = 0, gene_sets=None, n_mads:
         n_mads_mito: float = 3.0, max_pct_mito=None, remove_doublets: bool = False, n_neighbors: int = 15,
         resolution: float = 1.0, k_candidates: int = 15, stability_seeds: int = 5,
         tsne: bool = True, replicate: str | None = None, conditions: dict | None = None, batch: str | None = None,
-        batch_key: str | None = None, highlight=None):
+        batch_key: str | None = None, highlight=None) -> ScrnaResult:
     """samples: {label: path or AnnData}. ``reference`` is the sample whose cells are tested as candidates
     (the parental line). Returns a ScrnaResult whose ``cells`` table holds every cell read.
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names of the annotations only
+    import pandas as pd
+
+    from ._result import SurvivalResult
+
 from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_level, check_order, label_text, missing_mask, renamed_keywords, row_list
+from .._validate import (
+    check_choice,
+    check_level,
+    check_order,
+    label_text,
+    missing_mask,
+    renamed_keywords,
+    row_list,
+)
 from ..errors import AssayDataError
 from ._cox import cox_fit
 from ._cutpoint import maxstat_logrank, split_by_rule
@@ -23,12 +38,12 @@ NAIVE_CUT_NOTE = ("naive: at the cut chosen to maximise the log-rank statistic o
 
 
 @renamed_keywords(reference="control")
-def analyze(data, *, time: str, event: str, event_value=None, group: str | None = None,
+def analyze(data: pd.DataFrame, *, time: str, event: str, event_value=None, group: str | None = None,
             expression: str | None = None, cutoff: str = "median", covariates: Sequence[str] = (),
             control: str | None = None, order: Sequence[str] | None = None, conf_type: str = "log",
             ci_level: float = 0.95, ties: str = "efron", times: Sequence[float] = (), rmst_tau: float | None = None,
             minprop: float = 0.1, rho: float = 0.0, time_unit: str = "", cv_folds: int = 5, seed: int = 0,
-            source: str | None = None):
+            source: str | None = None) -> SurvivalResult:
     """Survival overall, by groups or by expression.
 
     Parameters
