@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names of the annotations only
-
     from ._nanostring_result import NanoStringResult
 
 import re

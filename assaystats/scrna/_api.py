@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names of the annotations only
-
     from ._result import ScrnaResult
 
 import numpy as np
