@@ -63,6 +63,9 @@ class Result:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     title: ClassVar[str] = "Result"
+    #: what the numbers of this kind of Result are checked against, and the validation page of the docs that lists
+    #: every reference case with its tolerance and the largest difference measured (shown in the report)
+    validated_against: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # subclasses are @dataclass(frozen=True): without this, the decorator would write a __repr__ printing every

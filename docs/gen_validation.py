@@ -38,12 +38,12 @@ ANALYSES = {
     "cohort": ("Cohort expression (simulated LIHC cohort)", "analyses/cohort_expression.md"),
     "correlates": ("Co-expression and partial correlation", "analyses/coexpression.md"),
     "scrna": ("Single cell", "analyses/scrna.md"),
+    "gr": ("GR metrics (drug screens)", "analyses/screens.md"),
 }
 
 
 #: folders that may appear (pages are made for them when their tests record comparisons; not required)
 OPTIONAL = {
-    "gr": ("GR metrics (drug screens)", "analyses/screens.md"),
     "thunor": ("Drug screens: published screen (Thunor)", "analyses/screens.md"),
 }
 

@@ -19,6 +19,8 @@ class NanoStringResult(Result):
     stability: Any = None
 
     title: ClassVar[str] = "NanoString nCounter"
+    validated_against: ClassVar[str] = (
+        'NanoStringNorm 1.2.1.1 on real RCC files (docs: validation/nanostring)')
 
     @property
     def qc(self):

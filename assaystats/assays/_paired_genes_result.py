@@ -15,6 +15,7 @@ __all__ = ["PairedGenesResult"]
 @dataclass(frozen=True)
 class PairedGenesResult(Result):
     title: ClassVar[str] = "Paired samples, many genes"
+    validated_against: ClassVar[str] = ('R t.test, wilcox.test and p.adjust (docs: validation/assays_extra)')
 
     def tables(self):
         return {"paired_genes": self.table}

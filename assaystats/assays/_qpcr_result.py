@@ -23,6 +23,8 @@ class QpcrResult(Result):
     stability: Any = None
 
     title: ClassVar[str] = "qPCR relative expression"
+    validated_against: ClassVar[str] = (
+        "R (t.test, multcomp) on published qPCR data and ctrlGene's geNorm M (docs: validation/qpcr)")
 
     @property
     def relative_expression(self):

@@ -35,6 +35,8 @@ class ComparisonResult(Result):
     observations: Any = None
 
     title: ClassVar[str] = "Group comparison"
+    validated_against: ClassVar[str] = (
+        'R stats, multcomp, emmeans, car, lme4/lmerTest/pbkrtest, MASS, rstatix, effectsize, onewaytests; pingouin and scikit-posthocs (docs: validation/assays, validation/assays_extra)')
 
     @property
     def comparisons(self):

@@ -15,6 +15,7 @@ __all__ = ["CoexpressionResult"]
 @dataclass(frozen=True)
 class CoexpressionResult(Result):
     title: ClassVar[str] = "Co-expression"
+    validated_against: ClassVar[str] = ('R cor.test and ppcor 1.1 pcor.test (docs: validation/correlates)')
 
     def tables(self):
         return {"coexpression": self.table}

@@ -34,6 +34,8 @@ class BatchFitResult(Result):
     'not fitted'); with ll5 also ``f``."""
 
     title: ClassVar[str] = "Dose-response screen"
+    validated_against: ClassVar[str] = (
+        "the single-curve fit (itself checked against drc and R nls) and R's anova of nested nls for the flat-line F test (docs: validation/doseresponse)")
 
     @property
     def fits(self):

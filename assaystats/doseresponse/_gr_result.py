@@ -22,6 +22,8 @@ class GRMetricsResult(Result):
     values: Any = None  # pandas.DataFrame
 
     title: ClassVar[str] = "GR metrics"
+    validated_against: ClassVar[str] = (
+        "the GR calculator's own R code, GRfunctions.R with drc 3.2-0 (docs: validation/gr)")
 
     @property
     def metrics(self):

@@ -27,6 +27,8 @@ class DoseResponseResult(Result):
     curves: tuple = ()
 
     title: ClassVar[str] = "Dose-response"
+    validated_against: ClassVar[str] = (
+        'drc 3.2-0 (at tight convergence) and R nls, confint, car::deltaMethod (docs: validation/doseresponse)')
 
     @property
     def fits(self):
@@ -170,6 +172,7 @@ class DoseResponseResult(Result):
 @dataclass(frozen=True)
 class ModelSelectionResult(Result):
     title: ClassVar[str] = "Dose-response model choice"
+    validated_against: ClassVar[str] = ('drc 3.2-0 and R nls (docs: validation/doseresponse)')
 
     def tables(self):
         return {"model_selection": self.table}

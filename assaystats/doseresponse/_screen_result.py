@@ -29,6 +29,8 @@ class ScreenResult(Result):
     worst: Any = None
 
     title: ClassVar[str] = "Drug screen"
+    validated_against: ClassVar[str] = (
+        "the single-curve fit and R's anova of nested nls; GR metrics against the GR calculator's own R code (docs: validation/doseresponse, validation/gr)")
 
     def tables(self) -> dict[str, Any]:
         out = {}

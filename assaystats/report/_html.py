@@ -132,6 +132,7 @@ def render_report(results: Sequence[Result], *, title: str = "assaystats report"
             "figures": figs,
             "tables": [_table_entry(n, df, table_width) for n, df in res.tables().items() if df is not None],
             "methods": res.methods(),
+            "validated": getattr(res, "validated_against", ""),
             "notes": [n for n in _data_notes(res) if n not in res.summary()],  # once: not again if the summary has it
         })
     extra = set()

@@ -27,6 +27,8 @@ class ScrnaResult(Result):
     gene_sets: Any = None
 
     title: ClassVar[str] = "Single-cell comparison"
+    validated_against: ClassVar[str] = (
+        "R DESeq2 1.38.3, edgeR 3.40.2 and scanpy's own results (docs: validation/scrna)")
 
     @property
     def cells(self):

@@ -37,6 +37,8 @@ class SurvivalResult(Result):
     cut_cv: Any = None
 
     title: ClassVar[str] = "Survival"
+    validated_against: ClassVar[str] = (
+        'R survival 3.5-3 (survfit, survdiff, coxph, cox.zph) and maxstat 0.7-25 (docs: validation/survival)')
 
     @property
     def groups(self):

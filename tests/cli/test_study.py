@@ -20,6 +20,7 @@ def test_whole_study_one_report(tmp_path, monkeypatch):
     html = (out / "report.html").read_text()
     n = len(tomllib.loads(STUDY.read_text(encoding="utf-8"))["analysis"])
     assert n == 21 and html.count('<section id="s') == n
+    assert html.count("Checked against: ") == n  # every section names its reference and validation page
     for needle in ("Fig. 1A", "Fig. 2A", "Suppl. Fig. 1B", "Suppl. Fig. 3A", "Suppl. Fig. 3F", "Suppl. Fig. 4",
                    "corrected p", "Contents"):
         assert needle in html
