@@ -104,3 +104,12 @@ def test_gr_only_needs_counts(tmp_path, capsys):
                  "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--response" in err[0] and "--cell-count" in err[0] and not out.exists()
+
+
+def test_gr_only(tmp_path):
+    out = tmp_path / "gr"
+    assert main(["screen", "example:screen_sim", "--dose", "dose_uM", "--curve", "compound,cell_line", *GR,
+                 "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in (out / "tables").iterdir()) == ["flags.csv", "gr_metrics.csv", "gr_values.csv"]
+    assert len(pd.read_csv(out / "tables" / "gr_metrics.csv")) == 160
+    assert (out / "figures" / "heatmap.png").exists() and not (out / "figures" / "worst_fits.png").exists()
