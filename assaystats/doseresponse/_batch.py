@@ -237,7 +237,9 @@ def fit_many(data: pd.DataFrame | dd.DataFrame, *, dose: str, response: str, cur
     if batched:
         row_start = np.concatenate([[0], np.cumsum(n)])
         lev_start = np.concatenate([[0], np.cumsum(k)])
-        for s in range(0, C, CHUNK):
+        from .. import _progress
+
+        for s in _progress.iterate(range(0, C, CHUNK), f"fitting {C:,} curves in chunks of {CHUNK:,}"):
             idx = s + np.flatnonzero(fit_ok[s:s + CHUNK])
             if not idx.size:
                 continue
