@@ -22,7 +22,7 @@ Rounding, p-value formatting and asterisks belong to the presentation layer (``f
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -249,6 +249,21 @@ def format_p(p: Any) -> str:
     if f >= 0.1:
         return f"{f:.2f}"
     return f"{f:.2g}" if f >= 0.001 else f"{f:.1e}"
+
+
+def count_flags(flags: Iterable[Any]) -> dict[str, int]:
+    """Curves per flag, for a column of flags joined by ';' ('ok' when none): most frequent first, 'ok' excluded."""
+    counts: dict[str, int] = {}
+    for f in flags:
+        for part in str(f).split(";"):
+            if part and part != "ok":
+                counts[part] = counts.get(part, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def flag_words(flags: Iterable[Any]) -> str:
+    """'flag n, flag n' for a summary sentence (empty when no curve has a flag)."""
+    return ", ".join(f"{k} {v}" for k, v in count_flags(flags).items())
 
 
 def one_axes_figure(draw: Callable[[Axes], Any], figsize: tuple[float, float]) -> Callable[[], Figure]:

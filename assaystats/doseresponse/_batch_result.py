@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._result import Result
+from .._result import Result, flag_words
 
 __all__ = ["EXTRA_COLUMNS", "FITS_COLUMNS", "BatchFitResult"]
 
@@ -35,7 +35,8 @@ class BatchFitResult(Result):
 
     title: ClassVar[str] = "Dose-response screen"
     validated_against: ClassVar[str] = (
-        "the single-curve fit (itself checked against drc and R nls) and R's anova of nested nls for the flat-line F test (docs: validation/doseresponse)")
+        "the single-curve fit (itself checked against drc and R nls) and R's anova of nested nls for the flat-line "
+        "F test (docs: validation/doseresponse)")
 
     @property
     def fits(self):
@@ -48,12 +49,7 @@ class BatchFitResult(Result):
         t = self.table
         n = len(t)
         ok = int((t["flag"] == "ok").sum())
-        flags: dict[str, int] = {}
-        for f in t["flag"]:
-            for part in str(f).split(";"):
-                if part != "ok":
-                    flags[part] = flags.get(part, 0) + 1
-        words = ", ".join(f"{k} {v}" for k, v in sorted(flags.items(), key=lambda kv: -kv[1]))
+        words = flag_words(t["flag"])
         return (f"{n} curves fitted with the {self.meta.get('model')} model; {ok} without a flag"
                 + (f" (flags: {words})." if words else "."))
 

@@ -289,6 +289,31 @@ def _fit_curves(L, y, mask, lo, hi):
 
 
 # -- public -------------------------------------------------------------------------------------------------
+def _reference_counts(df, counts, treated, tr_rows, is_ref, column_name, match_by, all_keys, keys, *, cell_count,
+                      what, column, src, meta, absent):
+    """The control (or time-zero) count of every treated well: from its own column (case A), or from the reference
+    rows (dose 0 / time 0; case C) averaged by the calculator's trimmed mean and matched on ``match_by``."""
+    key = "control" if what == "control" else "t0"
+    if column_name is None:
+        if not is_ref.any():
+            raise AssayDataError(absent, file=src, column=column)
+        _positive(counts, cell_count, np.flatnonzero(is_ref), src, what)
+        by = list(match_by) if match_by is not None else _auto_by(df, treated, is_ref, all_keys)
+        check_columns(df, by, file=src)
+        out = _match_rows(df, treated, is_ref, by, what=what, column=column, file=src)
+        meta[f"{key}_by"] = by
+        meta[f"n_{key}_rows"] = int(is_ref.sum())
+        return out
+    v = check_numeric(df, column_name, file=src, allow_missing=True)
+    miss = tr_rows[np.isnan(v[tr_rows])]
+    if miss.size:
+        raise AssayDataError(f"column {column_name!r} has no {what} count for {row_list(miss)} "
+                             f"({_keys_text(df, keys, miss)}); every curve needs one", file=src,
+                             column=column_name, rows=(miss + 1).tolist())
+    _positive(v, column_name, tr_rows, src, what)
+    return v[treated]
+
+
 def gr_metrics(data: pd.DataFrame, *, dose: str = "concentration", curve, cell_count: str = "cell_count",
                control_count: str | None = None, t0_count: str | None = None, time: str | None = None,
                control_by=None, t0_by=None, pcutoff: float = PCUTOFF, cap: bool = False,
@@ -379,47 +404,16 @@ def gr_metrics(data: pd.DataFrame, *, dose: str = "concentration", curve, cell_c
 
     all_keys = list(dict.fromkeys(keys + ([time] if time is not None else [])))
     meta_match = {}
-    if control_count is None:
-        ref = is_ctrl
-        if not ref.any():
-            raise AssayDataError(f"control_count is not given and no row has {dose} = 0: every curve needs a "
-                                 "control count (a column, or control rows with dose 0)", file=src, column=dose)
-        _positive(counts, cell_count, np.flatnonzero(ref), src, "control")
-        by = list(control_by) if control_by is not None else _auto_by(df, treated, ref, all_keys)
-        check_columns(df, by, file=src)
-        ctrl = _match_rows(df, treated, ref, by, what="control", column=dose, file=src)
-        meta_match["control_by"] = by
-        meta_match["n_control_rows"] = int(ref.sum())
-    else:
-        cv = check_numeric(df, control_count, file=src, allow_missing=True)
-        miss = tr_rows[np.isnan(cv[tr_rows])]
-        if miss.size:
-            raise AssayDataError(f"column {control_count!r} has no control count for {row_list(miss)} "
-                                 f"({_keys_text(df, keys, miss)}); every curve needs one", file=src,
-                                 column=control_count, rows=(miss + 1).tolist())
-        _positive(cv, control_count, tr_rows, src, "control")
-        ctrl = cv[treated]
+    ctrl = _reference_counts(df, counts, treated, tr_rows, is_ctrl, control_count, control_by, all_keys, keys,
+                             cell_count=cell_count, what="control", column=dose, src=src, meta=meta_match,
+                             absent=f"control_count is not given and no row has {dose} = 0: every curve needs a "
+                                    "control count (a column, or control rows with dose 0)")
+    if control_count is not None:
         meta_match["n_untreated_rows_not_used"] = int(is_ctrl.sum())
-    if t0_count is None:
-        ref = is_t0
-        if not ref.any():
-            raise AssayDataError(f"t0_count is not given and no row has {time} = 0: every curve needs a time-zero "
-                                 "count (a column, or rows with time 0)", file=src, column=time)
-        _positive(counts, cell_count, np.flatnonzero(ref), src, "time-zero")
-        by = list(t0_by) if t0_by is not None else _auto_by(df, treated, ref, all_keys)
-        check_columns(df, by, file=src)
-        x0 = _match_rows(df, treated, ref, by, what="time-zero", column=time, file=src)
-        meta_match["t0_by"] = by
-        meta_match["n_t0_rows"] = int(ref.sum())
-    else:
-        tv = check_numeric(df, t0_count, file=src, allow_missing=True)
-        miss = tr_rows[np.isnan(tv[tr_rows])]
-        if miss.size:
-            raise AssayDataError(f"column {t0_count!r} has no time-zero count for {row_list(miss)} "
-                                 f"({_keys_text(df, keys, miss)}); every curve needs one", file=src,
-                                 column=t0_count, rows=(miss + 1).tolist())
-        _positive(tv, t0_count, tr_rows, src, "time-zero")
-        x0 = tv[treated]
+    x0 = _reference_counts(df, counts, treated, tr_rows, is_t0, t0_count, t0_by, all_keys, keys,
+                           cell_count=cell_count, what="time-zero", column=time, src=src, meta=meta_match,
+                           absent=f"t0_count is not given and no row has {time} = 0: every curve needs a time-zero "
+                                  "count (a column, or rows with time 0)")
 
     # -- GR values per well (GRmetrics .GRcalculate) --------------------------------------------------------
     xc = counts[treated]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .._result import Result, one_axes_figure, short_label
+from .._result import Result, flag_words, one_axes_figure, short_label
 
 __all__ = ["GRMetricsResult"]
 
@@ -85,12 +85,7 @@ class GRMetricsResult(Result):
         t = self.table
         n = len(t)
         kinds = t["fit_GR"].value_counts()
-        flags: dict[str, int] = {}
-        for f in t["flag"]:
-            for part in str(f).split(";"):
-                if part != "ok":
-                    flags[part] = flags.get(part, 0) + 1
-        words = ", ".join(f"{k} {v}" for k, v in sorted(flags.items(), key=lambda kv: -kv[1]))
+        words = flag_words(t["flag"])
         return (f"{n} GR curves: {int(kinds.get('sigmoid', 0))} sigmoid, {int(kinds.get('flat', 0))} flat "
                 f"(F test p >= {self.meta.get('pcutoff')}), {int(kinds.get('not fitted', 0))} not fitted"
                 + (f"; flags: {words}." if words else "."))

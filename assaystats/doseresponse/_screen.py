@@ -91,18 +91,17 @@ def screen(data: pd.DataFrame | dd.DataFrame, *, dose: str, curve, response: str
 
 
 def _flag_counts(curves, gr):
+    """Curves per flag of each table ('ok' first, then the flags, most frequent first)."""
     import pandas as pd
+
+    from .._result import count_flags
 
     rows = []
     for name, t in (("curves", curves), ("gr_metrics", gr)):
         if t is None:
             continue
-        counts: dict[str, int] = {}
-        for f in t["flag"].astype(str):
-            for part in f.split(";"):
-                counts[part] = counts.get(part, 0) + 1
-        rows += [{"analysis": name, "flag": k, "curves": v}
-                 for k, v in sorted(counts.items(), key=lambda kv: (kv[0] != "ok", -kv[1], kv[0]))]
+        rows.append({"analysis": name, "flag": "ok", "curves": int((t["flag"].astype(str) == "ok").sum())})
+        rows += [{"analysis": name, "flag": k, "curves": v} for k, v in count_flags(t["flag"]).items()]
     return pd.DataFrame(rows, columns=["analysis", "flag", "curves"])
 
 
