@@ -97,6 +97,15 @@ def tumour_vs_normal(expr: pd.DataFrame, *, gene: str, log2p1: bool = False) -> 
     return dataclasses.replace(unpaired, table=table, meta=meta)
 
 
+def _correlation_samples(samples, tumour_only):
+    """The samples a co-expression uses: with TCGA tumours and normals both present (and ``tumour_only``), one
+    primary tumour per patient; else all. Returns (samples, words for the report)."""
+    kinds = [parse_barcode(s)["kind"] for s in samples]
+    if tumour_only and any(k == "tumour" for k in kinds) and any(k == "normal" for k in kinds):
+        return one_tumour_per_patient(samples), "tumour samples (one per patient)"
+    return samples, "all samples"
+
+
 #: genes whose values a lazily read matrix keeps for the figures (the strongest correlations)
 _KEEP_FOR_FIGURES = 20
 
@@ -114,12 +123,7 @@ def _coexpression_matrix(mat, *, gene, genes, method, clinical, covariates, tumo
         raise AssayDataError("covariates and log2 are offered for tables read into memory; transform the matrix "
                              "beforehand, or read it as a table", file=src)
     x_all = mat.gene(gene)
-    samples = list(mat.samples)
-    kinds = [parse_barcode(s)["kind"] for s in samples]
-    which = "all samples"
-    if tumour_only and any(k == "tumour" for k in kinds) and any(k == "normal" for k in kinds):
-        samples = one_tumour_per_patient(samples)
-        which = "tumour samples (one per patient)"
+    samples, which = _correlation_samples(list(mat.samples), tumour_only)
     col = {s: i for i, s in enumerate(mat.samples)}
     cols = np.array([col[s] for s in samples])
     ids = np.asarray(mat.genes, dtype=object)
@@ -281,12 +285,7 @@ def coexpression(expr: pd.DataFrame | ExpressionMatrix, *, gene: str, genes: Seq
     qpos = gene_row(expr, gene, src=src)
     idcol = expr.columns[0]
     ids = expr[idcol].astype(str)
-    samples = list(x.index)
-    kinds = [parse_barcode(s)["kind"] for s in samples]
-    which = "all samples"
-    if tumour_only and any(k == "tumour" for k in kinds) and any(k == "normal" for k in kinds):
-        samples = one_tumour_per_patient(samples)
-        which = "tumour samples (one per patient)"
+    samples, which = _correlation_samples(list(x.index), tumour_only)
     not_query = np.arange(len(ids)) != qpos
     if genes:
         missing = [g for g in genes if g not in set(ids)]

@@ -68,6 +68,19 @@ def _segments(cid_sorted, C):
 
 
 # -- the public function ------------------------------------------------------------------------------------------
+def screen_input(data, curve, source):
+    """(file name for messages, curve columns) of a screen held as a pandas DataFrame, one row per well."""
+    import pandas as pd
+
+    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
+    if not isinstance(data, pd.DataFrame):
+        raise AssayDataError("data must be a pandas DataFrame (one row per well)")
+    keys = [curve] if isinstance(curve, str) else list(curve)
+    if not keys:
+        raise AssayDataError("curve must name at least one column")
+    return src, keys
+
+
 def fit_many(data: pd.DataFrame | dd.DataFrame, *, dose: str, response: str, curve, model: str = "ll4", fixed=None, ci_level: float = 0.95,
              source: str | None = None, slope_limit: float = SLOPE_LIMIT, fallback: bool = False,
              replicate: str | None = None, dose_unit: str | None = None, auc_window=None) -> BatchFitResult:
@@ -116,12 +129,7 @@ def fit_many(data: pd.DataFrame | dd.DataFrame, *, dose: str, response: str, cur
         return fit_many_dask(data, dose=dose, response=response, curve=curve, model=model, fixed=fixed,
                              ci_level=ci_level, source=source, slope_limit=slope_limit, fallback=fallback,
                              replicate=replicate, dose_unit=dose_unit, auc_window=auc_window)
-    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
-    if not isinstance(data, pd.DataFrame):
-        raise AssayDataError("data must be a pandas DataFrame (one row per well)")
-    keys = [curve] if isinstance(curve, str) else list(curve)
-    if not keys:
-        raise AssayDataError("curve must name at least one column")
+    src, keys = screen_input(data, curve, source)
     check_columns(data, [dose, response, *keys, replicate, dose_unit], file=src)
     if not 0 < ci_level < 1:
         raise AssayDataError(f"ci_level must be between 0 and 1; got {ci_level}")

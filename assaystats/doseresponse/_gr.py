@@ -362,12 +362,9 @@ def gr_metrics(data: pd.DataFrame, *, dose: str = "concentration", curve, cell_c
         return _gr_metrics_dask(data, dose=dose, curve=curve, cell_count=cell_count, control_count=control_count,
                                 t0_count=t0_count, time=time, control_by=control_by, t0_by=t0_by, pcutoff=pcutoff,
                                 cap=cap, source=source)
-    src = source or (data.attrs.get("source") if hasattr(data, "attrs") else None)
-    if not isinstance(data, pd.DataFrame):
-        raise AssayDataError("data must be a pandas DataFrame (one row per well)")
-    keys = [curve] if isinstance(curve, str) else list(curve)
-    if not keys:
-        raise AssayDataError("curve must name at least one column")
+    from ._batch import screen_input
+
+    src, keys = screen_input(data, curve, source)
     if not 0 < pcutoff:
         raise AssayDataError(f"pcutoff must be > 0; got {pcutoff}")
     if t0_count is None and time is None:
