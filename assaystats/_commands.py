@@ -617,9 +617,9 @@ def _dask_frame(args, labels):
     suffix = p.suffix.lower() if p.is_file() else ".parquet"
     if suffix in (".parquet", ".pq"):
         ddf = dd.read_parquet(path)
-        for c in labels:
+        for c in labels:  # label columns as text by the in-memory reader's rule (1 not 1.0, missing stays missing)
             if c in ddf.columns:
-                ddf[c] = ddf[c].astype(str)
+                ddf[c] = ddf[c].map_partitions(_labels_as_text, meta=(c, object))
     elif suffix in (".csv", ".tsv", ".txt"):
         ddf = dd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={c: str for c in labels},
                           keep_default_na=False, na_values=list(NA_MARKERS), blocksize="64MB")
@@ -629,6 +629,13 @@ def _dask_frame(args, labels):
     if args.partitions:
         ddf = ddf.repartition(npartitions=args.partitions)
     return ddf
+
+
+def _labels_as_text(series):
+    from ._validate import label_text, missing_mask
+
+    miss = missing_mask(series)
+    return series.astype(object).where(miss, series.map(label_text)).where(~miss, None)
 
 
 def _dask_client(args):

@@ -128,7 +128,8 @@ def _wells_of(data, keys, pick, cols):
         for row in pick.itertuples(index=False):
             m = None
             for k, v in zip(keys, row):
-                m = (sub[k] == v) if m is None else (m & (sub[k] == v))
+                hit = sub[k].isna() if (v is None or (not isinstance(v, str) and pd.isna(v))) else (sub[k] == v)
+                m = hit if m is None else (m & hit)
             mask = m if mask is None else (mask | m)
         return sub[mask].compute().reset_index(drop=True)
     merged = data[[*keys, *cols]].merge(pick.assign(_pick=np.arange(len(pick))), on=keys, how="inner")

@@ -15,6 +15,15 @@ __all__ = ["ScreenResult"]
 HEATMAP_MAX = 40
 
 
+def same_label(series, value) -> np.ndarray:
+    """Rows of ``series`` holding ``value``, a missing label matching a missing label (a curve's key may be empty)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return series.isna().to_numpy()
+    return (series == value).to_numpy()
+
+
 @dataclass(frozen=True)
 class ScreenResult(Result):
     """``curves``: ``fit_many``'s table (one row per curve; the columns of ``fit(...).fits`` plus the screen's);
@@ -212,8 +221,8 @@ class ScreenResult(Result):
             wsel = np.ones(len(self.worst), bool)
             csel = np.ones(len(t), bool)
             for k, v in zip(keys, pick):
-                wsel &= (self.worst[k] == v).to_numpy()
-                csel &= (t[k] == v).to_numpy()
+                wsel &= same_label(self.worst[k], v)
+                csel &= same_label(t[k], v)
             w = self.worst[wsel]
             row = t[csel].iloc[0]
             x = w[dose].to_numpy(float)
