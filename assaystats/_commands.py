@@ -106,11 +106,10 @@ def _write_outputs(tmp, results, *, input_path, args, parameters, inputs=None):
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    from . import _progress
     from ._result import plain_text
     from .io import write_json
     from .report import build_report, figure_to_png_bytes, figure_to_svg_bytes
-
-    from . import _progress
 
     (tmp / "tables").mkdir()
     (tmp / "figures").mkdir()
@@ -475,9 +474,9 @@ def _genes_table(args, spec):
 
 
 def _run_correlate(args) -> Run:
-    from .correlates import coexpression
-
     from pathlib import Path
+
+    from .correlates import coexpression
 
     lazy = Path(_resolve_input(args.input)).suffix.lower() in (".zarr", ".h5", ".hdf5", ".parquet", ".pq")
     if lazy:  # a matrix read chunk by chunk (dask), never whole into memory
@@ -576,8 +575,11 @@ def _run_screen(args) -> Run:
             window = ()
         if len(window) != 2 or not 0 < window[0] < window[1]:
             raise AssayDataError(f"--auc-window expects LOW,HIGH with 0 < LOW < HIGH; got {args.auc_window!r}")
-    if args.engine == "numpy" and (args.scheduler or args.workers or args.partitions):
+    if args.engine == "numpy" and (args.scheduler or args.workers is not None or args.partitions is not None):
         raise AssayDataError("--scheduler, --workers and --partitions need --engine dask")
+    for opt, v in (("--workers", args.workers), ("--partitions", args.partitions)):
+        if v is not None and v < 1:
+            raise AssayDataError(f"{opt} must be at least 1; got {v}")
     labels = [*keys, *_labels(args)] + ([args.unit_column] if args.unit_column else [])
     kwargs = dict(dose=args.dose, response=args.response, curve=keys, replicate=args.replicate, model=args.model,
                   fixed=_parse_fix(args.fix) or None, ci_level=args.ci_level, dose_unit=args.unit_column,
@@ -585,7 +587,10 @@ def _run_screen(args) -> Run:
                   control_count=args.control_count, time=args.time, source=args.input)
     if args.engine == "dask":
         with _dask_client(args):
-            data = _dask_frame(args, labels)
+            from .io import read_table_dask
+
+            data = read_table_dask(_resolve_input(args.input), labels=labels, source=args.input,
+                                   npartitions=args.partitions)
             res = screen(data, **kwargs)
         input_path = _resolve_input(args.input)
     else:
@@ -600,49 +605,11 @@ def _run_screen(args) -> Run:
     return Run([res], input_path, message=f"{res.meta['n_curves']} curves", extra=extra)
 
 
-def _dask_frame(args, labels):
-    """The screen as a dask DataFrame: CSV/TSV or Parquet, read in blocks; label columns as text."""
-    from pathlib import Path
-
-    try:
-        import dask.dataframe as dd
-    except ImportError:
-        raise AssayDataError("--engine dask needs dask: pip install 'assaystats[dask]'") from None
-    from ._validate import NA_MARKERS
-
-    path = _resolve_input(args.input)
-    p = Path(path)
-    if not p.exists():
-        raise AssayDataError("file not found", file=args.input)
-    suffix = p.suffix.lower() if p.is_file() else ".parquet"
-    if suffix in (".parquet", ".pq"):
-        ddf = dd.read_parquet(path)
-        for c in labels:  # label columns as text by the in-memory reader's rule (1 not 1.0, missing stays missing)
-            if c in ddf.columns:
-                ddf[c] = ddf[c].map_partitions(_labels_as_text, meta=(c, object))
-    elif suffix in (".csv", ".tsv", ".txt"):
-        ddf = dd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype={c: str for c in labels},
-                          keep_default_na=False, na_values=list(NA_MARKERS), blocksize="64MB")
-    else:
-        raise AssayDataError("--engine dask reads CSV/TSV or Parquet (convert an Excel workbook to CSV)",
-                             file=args.input)
-    if args.partitions:
-        ddf = ddf.repartition(npartitions=args.partitions)
-    return ddf
-
-
-def _labels_as_text(series):
-    from ._validate import label_text, missing_mask
-
-    miss = missing_mask(series)
-    return series.astype(object).where(miss, series.map(label_text)).where(~miss, None)
-
-
 def _dask_client(args):
     """A distributed client for --scheduler or --workers (closed after the run); else dask's threaded default."""
     import contextlib
 
-    if not (args.scheduler or args.workers):
+    if not args.scheduler and args.workers is None:
         return contextlib.nullcontext()
     try:
         from distributed import Client, LocalCluster
@@ -659,8 +626,6 @@ def _dask_client(args):
             with c:
                 yield c
         else:
-            if args.workers < 1:
-                raise AssayDataError(f"--workers must be at least 1; got {args.workers}")
             with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                               dashboard_address=None) as cluster, Client(cluster) as c:
                 yield c

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .errors import AssayDataError, OutputExistsError
 
-__all__ = ["read_table", "read_rcc", "read_gmt", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
+__all__ = ["read_table", "read_table_dask", "labels_as_text", "read_rcc", "read_gmt", "output_dir", "check_output", "OutputMoved", "sha256", "write_json"]
 
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
 _PARQUET = {".parquet", ".pq"}
@@ -255,7 +255,7 @@ def _read_parquet(p: Path, name: str, labels):
     (``label_text``: whole numbers without '.0'), missing markers written as text are missing."""
     import pandas as pd
 
-    from ._validate import NA_MARKERS, label_text
+    from ._validate import NA_MARKERS
 
     try:
         df = pd.read_parquet(p)
@@ -269,13 +269,52 @@ def _read_parquet(p: Path, name: str, labels):
     for c in df.columns:
         col = df[c]
         if str(c) in labels:
-            df[c] = col.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                            or str(v).strip() in NA_MARKERS else label_text(v).strip()).astype(object)
+            df[c] = labels_as_text(col)
         elif col.dtype == object:
             df[c] = col.map(lambda v: None if isinstance(v, str) and v.strip() in NA_MARKERS else v)
     df = _finish(df, name)
     df.attrs["notes"] = []
     return df
+
+
+def labels_as_text(series):
+    """A typed label column (Parquet, dask) as text by the CSV reader's rule: ``label_text`` (whole numbers without
+    '.0'), spaces stripped, NaN/None and the missing markers missing (None)."""
+    from ._validate import NA_MARKERS, label_text
+
+    return series.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                      or str(v).strip() in NA_MARKERS else label_text(v).strip()).astype(object)
+
+
+def read_table_dask(path: str | os.PathLike, *, labels=(), source: str | None = None, npartitions=None):
+    """A long table as a dask DataFrame read in blocks (CSV/TSV or Parquet, a file or a Parquet folder), for
+    screens larger than memory; label columns as text by the same rules as :func:`read_table`."""
+    from ._validate import NA_MARKERS
+
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise AssayDataError("--engine dask needs dask: pip install 'assaystats[dask]'") from None
+    p = Path(path)
+    name = source or str(path)
+    if not p.exists():
+        raise AssayDataError("file not found", file=name)
+    labels = [str(c) for c in labels if c]
+    suffix = p.suffix.lower() if p.is_file() else ".parquet"
+    if suffix in _PARQUET:
+        try:
+            ddf = dd.read_parquet(str(p))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a damaged file
+            raise AssayDataError(f"cannot be read as Parquet: {' '.join(str(exc).split())[:200]}", file=name) from None
+        for c in labels:
+            if c in ddf.columns:
+                ddf[c] = ddf[c].map_partitions(labels_as_text, meta=(c, object))
+    elif suffix in (".csv", ".tsv", ".txt"):
+        ddf = dd.read_csv(str(p), sep="\t" if suffix == ".tsv" else ",", dtype={c: str for c in labels},
+                          keep_default_na=False, na_values=list(NA_MARKERS), blocksize="64MB")
+    else:
+        raise AssayDataError("the dask engine reads CSV/TSV or Parquet (save an Excel workbook as CSV)", file=name)
+    return ddf.repartition(npartitions=npartitions) if npartitions else ddf
 
 
 def _finish(df, name: str):

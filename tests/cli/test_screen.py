@@ -135,3 +135,41 @@ def test_parquet_labels_read_alike_by_both_engines(tmp_path):
     key = ["plate", "cell_line"]
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True),
                                   check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["excel_on_dask", "no_workers", "damaged_parquet", "missing_file"])
+def test_screen_engine_errors_one_line(tmp_path, capsys, case):
+    """Bad input on the dask route is one line naming the file or option, exit 2, nothing written."""
+    pytest.importorskip("dask.dataframe")
+    df = datasets.load("screen_sim")
+    if case == "excel_on_dask":
+        path = tmp_path / "s.xlsx"
+        df.head(50).to_excel(path, index=False)
+        extra, words = ["--engine", "dask"], ["s.xlsx", "CSV"]
+    elif case == "no_workers":
+        path = tmp_path / "s.csv"
+        df.head(50).to_csv(path, index=False)
+        extra, words = ["--engine", "dask", "--workers", "0"], ["--workers"]
+    elif case == "damaged_parquet":
+        path = tmp_path / "s.parquet"
+        path.write_bytes(b"PAR1 this is not a parquet file")
+        extra, words = ["--engine", "dask"], ["s.parquet", "Parquet"]
+    else:
+        path = tmp_path / "nope.csv"
+        extra, words = ["--engine", "dask"], ["nope.csv", "not found"]
+    out = tmp_path / "o"
+    code = main(["screen", str(path), "--dose", "dose_uM", "--response", "viability", "--curve",
+                 "compound,cell_line", *extra, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and all(w in err[0] for w in words), err
+    assert not out.exists()
+
+
+def test_damaged_parquet_in_memory(tmp_path, capsys):
+    path = tmp_path / "s.parquet"
+    path.write_bytes(b"PAR1 broken")
+    out = tmp_path / "o"
+    assert main(["screen", str(path), "--dose", "d", "--response", "r", "--curve", "c", "--out", str(out),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "s.parquet" in err[0] and "Parquet" in err[0] and not out.exists()
