@@ -90,34 +90,45 @@ def _kernels(jit):
                 a = k
 
     @jit
+    def tie_sums(keys, low, B, r, w, n):
+        """One sorted row r of B (its first n keys): (sum of average rank * w over the samples, sum of rank^2, in
+        order). Tie groups are runs of equal values; in order is False when values come out of order (values
+        closer than the dropped key bits), left to the caller."""
+        tn = 0.0
+        ts = 0.0
+        if n == 0:
+            return tn, ts, True
+        a = 0
+        j = np.int64(keys[r, 0] & low)
+        prev = B[r, j]
+        s = w[j]
+        for k in range(1, n + 1):
+            if k < n:
+                j = np.int64(keys[r, k] & low)
+                v = B[r, j]
+                if v == prev:
+                    s += w[j]
+                    continue
+                if v < prev:
+                    return tn, ts, False
+                prev = v
+            length = k - a
+            rank = a + 0.5 * length + 0.5
+            tn += rank * s
+            ts += length * rank * rank
+            a = k
+            if k < n:
+                s = w[j]
+        return tn, ts, True
+
+    @jit
     def spearman_sorted(keys, low, B, xc, num, ss, bad):
         """Per row of B: num = sum of rank * xc over the samples and ss = sum of rank^2 (average ranks, ties)."""
         g, n = keys.shape
         for r in range(g):
-            a = 0
-            j = np.int64(keys[r, 0] & low)
-            prev = B[r, j]
-            s = xc[j]
-            tn = 0.0
-            ts = 0.0
-            for k in range(1, n + 1):
-                if k < n:
-                    j = np.int64(keys[r, k] & low)
-                    v = B[r, j]
-                    if v == prev:
-                        s += xc[j]
-                        continue
-                    if v < prev:
-                        bad[r] = True
-                        break
-                    prev = v
-                length = k - a
-                rank = a + 0.5 * length + 0.5
-                tn += rank * s
-                ts += length * rank * rank
-                a = k
-                if k < n:
-                    s = xc[j]
+            tn, ts, in_order = tie_sums(keys, low, B, r, xc, n)
+            if not in_order:
+                bad[r] = True
             num[r] = tn
             ss[r] = ts
 
@@ -166,32 +177,9 @@ def _kernels(jit):
                     rx[ox[k]] = rv
                     sx += rv * rv
             ssx[r] = sx
-            mr = m[r]
-            tn = 0.0
-            ts = 0.0
-            if mr > 0:
-                a = 0
-                j = np.int64(keys[r, 0] & low)
-                prev = Y[r, j]
-                s = rx[j]
-                for k in range(1, mr + 1):
-                    if k < mr:
-                        j = np.int64(keys[r, k] & low)
-                        v = Y[r, j]
-                        if v == prev:
-                            s += rx[j]
-                            continue
-                        if v < prev:
-                            bad[r] = True
-                            break
-                        prev = v
-                    length = k - a
-                    rank = a + 0.5 * length + 0.5
-                    tn += rank * s
-                    ts += length * rank * rank
-                    a = k
-                    if k < mr:
-                        s = rx[j]
+            tn, ts, in_order = tie_sums(keys, low, Y, r, rx, m[r])
+            if not in_order:
+                bad[r] = True
             num[r] = tn
             ssy[r] = ts
 
