@@ -5,21 +5,13 @@ import pytest
 
 from assaystats.correlates import correlate_one
 from assaystats.errors import AssayDataError
+from tests.correlates._data import expression_like
 
 da = pytest.importorskip("dask.array")
 
 
 def _data(missing):
-    rng = np.random.default_rng(8)
-    N = 80
-    x = np.round(rng.lognormal(size=N), 1)
-    x[rng.random(N) < 0.3] = 0.0
-    Y = np.round(rng.lognormal(size=(57, N)) + 0.3 * x, 1)
-    Y[rng.random(Y.shape) < 0.35] = 0.0
-    if missing:
-        Y[rng.random(Y.shape) < 0.1] = np.nan
-        x[3] = np.nan
-    return x, Y, [f"g{i}" for i in range(57)]
+    return expression_like(8, 57, 80, missing=0.1 if missing else 0.0, x_missing=[3] if missing else ())
 
 
 @pytest.mark.parametrize("missing", [False, True])

@@ -9,30 +9,21 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from assaystats.correlates import _coexpr, _rank, _rank_jit, correlate_one
+from tests.correlates._data import TIE_VALUES, expression_like, reference_ranks
 
 pytest.importorskip("numba")
 
 
-def _reference_ranks(M):
-    out = np.full(M.shape, np.nan)
-    for i in range(M.shape[0]):
-        ok = np.isfinite(M[i])
-        out[i, ok] = stats.rankdata(M[i, ok], method="average")
-    return out
 
-
-_values = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1.0, 1.5, 2.0, 3.0, -1.0, 1e300, -1e-300, np.nan, np.inf, -np.inf,
-                           np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), -np.nextafter(1.0, 2.0), 5e-324,
-                           -5e-324])
 _matrices = st.tuples(st.integers(1, 7), st.integers(0, 40)).flatmap(
-    lambda shape: arrays(np.float64, shape, elements=_values))
+    lambda shape: arrays(np.float64, shape, elements=TIE_VALUES))
 
 
 @settings(max_examples=300, deadline=None)
 @given(M=_matrices)
 def test_jit_ranks_equal_rankdata_and_the_numpy_path(M):
     np_ranks, jit_ranks = _both(_rank.rank_rows, M)
-    np.testing.assert_array_equal(jit_ranks, _reference_ranks(M))  # exact: half-integers
+    np.testing.assert_array_equal(jit_ranks, reference_ranks(M))  # exact: half-integers
     np.testing.assert_array_equal(jit_ranks, np_ranks)
     if np.isfinite(M).all() and M.size:
         np.testing.assert_array_equal(jit_ranks, stats.rankdata(M, axis=1))
@@ -88,15 +79,8 @@ def test_jit_spearman_sums_equal_the_numpy_path(xy):
 
 @pytest.mark.parametrize("missing", [False, True])
 def test_jit_correlate_one_table_equals_numpy_table(missing, monkeypatch):
-    rng = np.random.default_rng(9)
     N = 400
-    x = np.round(rng.lognormal(size=N), 1)
-    x[rng.random(N) < 0.3] = 0.0
-    Y = np.round(rng.lognormal(size=(120, N)) + 0.3 * x, 1)
-    Y[rng.random(Y.shape) < 0.35] = 0.0
-    if missing:
-        Y[rng.random(Y.shape) < 0.1] = np.nan
-        x[[2, 50]] = np.nan
+    x, Y, _ = expression_like(9, 120, N, missing=0.1 if missing else 0.0, x_missing=[2, 50] if missing else ())
     monkeypatch.setattr(_rank, "_BLOCK_ELEMS", 7 * N)  # several blocks, on two threads
     monkeypatch.setattr(_rank, "threads", lambda n_blocks: min(2, n_blocks))
     names = [f"g{i}" for i in range(120)]

@@ -10,22 +10,10 @@ from scipy import stats
 
 from assaystats.correlates import _rank, correlate_one
 from assaystats.correlates._coexpr import rank_rows
+from tests.correlates._data import TIE_VALUES, expression_like, reference_ranks
 
-
-def _reference_ranks(M):
-    """rankdata on the finite values of each row, NaN elsewhere (the behaviour before issue 13)."""
-    out = np.full(M.shape, np.nan)
-    for i in range(M.shape[0]):
-        ok = np.isfinite(M[i])
-        out[i, ok] = stats.rankdata(M[i, ok], method="average")
-    return out
-
-
-# few distinct values (many ties), zeros, NaN and inf
-_values = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1.0, 1.5, 2.0, 3.0, -1.0, 1e300, -1e-300, np.nan, np.inf, -np.inf,
-                           np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), -np.nextafter(1.0, 2.0), 5e-324])
 _matrices = st.tuples(st.integers(1, 7), st.integers(0, 12)).flatmap(
-    lambda shape: arrays(np.float64, shape, elements=_values))
+    lambda shape: arrays(np.float64, shape, elements=TIE_VALUES))
 
 
 @settings(max_examples=300, deadline=None)
@@ -33,7 +21,7 @@ _matrices = st.tuples(st.integers(1, 7), st.integers(0, 12)).flatmap(
 def test_rank_rows_equals_rankdata_row_by_row(M):
     got = rank_rows(M)
     assert got.shape == M.shape
-    np.testing.assert_array_equal(got, _reference_ranks(M))  # exact: average ranks are half-integers
+    np.testing.assert_array_equal(got, reference_ranks(M))  # exact: average ranks are half-integers
 
 
 @settings(max_examples=100, deadline=None)
@@ -98,14 +86,7 @@ def test_spearman_pairwise_complete_equals_spearmanr_loop(xy):
 
 
 def test_spearman_expression_like_with_missing_matches_loop():
-    rng = np.random.default_rng(3)
-    N = 150
-    x = np.round(rng.lognormal(size=N), 1)
-    x[rng.random(N) < 0.3] = 0.0
-    x[[4, 17]] = np.nan
-    Y = np.round(rng.lognormal(size=(40, N)) + 0.3 * np.nan_to_num(x), 1)
-    Y[rng.random(Y.shape) < 0.35] = 0.0
-    Y[rng.random(Y.shape) < 0.1] = np.nan
+    x, Y, _ = expression_like(3, 40, 150, missing=0.1, x_missing=[4, 17])
     res = correlate_one(x, Y, [f"g{i}" for i in range(40)], method="spearman")
     for i in range(40):
         ok = np.isfinite(x) & np.isfinite(Y[i])
@@ -147,12 +128,8 @@ def test_spearman_complete_equals_spearmanr_on_tied_data(xy):
 
 def test_spearman_complete_expression_like_blocks(monkeypatch):
     """Expression-like values (zeros, rounding) across several row blocks: r and p equal spearmanr's."""
-    rng = np.random.default_rng(11)
     N = 300
-    x = np.round(rng.lognormal(size=N), 1)
-    x[rng.random(N) < 0.3] = 0.0
-    Y = np.round(rng.lognormal(size=(50, N)) + 0.3 * x, 1)
-    Y[rng.random(Y.shape) < 0.35] = 0.0
+    x, Y, _ = expression_like(11, 50, N)
     monkeypatch.setattr(_rank, "_BLOCK_ELEMS", 7 * N)
     res = correlate_one(x, Y, [f"g{i}" for i in range(50)], method="spearman")
     for i in range(50):
