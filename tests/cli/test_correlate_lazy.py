@@ -38,3 +38,20 @@ def test_lazy_matrix_same_table(tmp_path, fmt):
     pd.testing.assert_frame_equal(ta, tb, check_exact=False, rtol=1e-12, atol=1e-300)
     assert np.isfinite(ta.r).all()
     assert "read lazily" in (b / "report.html").read_text()
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--gene", "ZFAS9"], ["ZFAS9", "not in the matrix"]),
+    (["--gene", "ZFAS1", "--log2"], ["log2", "read into memory"]),
+    (["--gene", "ZFAS1", "--genes", "NOPE1"], ["NOPE1", "not in the matrix"]),
+])
+def test_lazy_matrix_errors_one_line(tmp_path, capsys, extra, words):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("dask.array")
+    path = tmp_path / "m.parquet"
+    datasets.load("lihc_expression").to_parquet(path, index=False)
+    out = tmp_path / "o"
+    assert main(["correlate", str(path), *extra, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and all(w in err[0] for w in words) and "m.parquet" in err[0], err
+    assert not out.exists()
